@@ -1,0 +1,165 @@
+/**
+ * Ingest edge, triggered by API Gateway HTTP API routes (channel webhooks, the portal order API,
+ * spreadsheet uploads). Does the minimum synchronously: verify the raw-body signature, parse,
+ * normalise, dedupe + persist, publish OrderReceived. Everything else happens off the queues, so
+ * the answer comes well inside the providers' deadlines (Zalo ~2 s, TikTok ~3 s; F14).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type DomainEvent, domainEvent } from '../../events/catalog.js';
+import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
+import type { OrderRecord, OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
+import type { ChannelAdapter, ChannelContext, InboundRequest } from '../../shared/channels/types.js';
+import { normaliseOrder } from '../../shared/domain/normalise-order.js';
+import type { OrderStatus, RawOrder } from '../../shared/domain/order.js';
+import { type FieldIssue, ValidationError } from '../../shared/errors.js';
+import { errorResponse, json, toInboundRequest } from '../../shared/http.js';
+
+export interface IngestDeps {
+  adapters: ChannelAdapter[];
+  channelContext: ChannelContext;
+  orders: OrderStore;
+  publisher: EventPublisher;
+  logger: Logger;
+  now?: () => Date;
+  /** How many orders of one upload are persisted at once. */
+  persistConcurrency?: number;
+}
+
+export interface IngestedOrder {
+  externalId: string;
+  orderId: string;
+  status: OrderStatus;
+  duplicate: boolean;
+  reasons?: string[];
+}
+
+export function orderReceivedEvent(record: OrderRecord): DomainEvent {
+  return domainEvent('OrderReceived', {
+    version: 1,
+    correlationId: record.correlationId,
+    orderId: record.orderId,
+    channel: record.channel,
+    externalId: record.externalId,
+    receivedAt: record.receivedAt,
+    lines: record.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    totalVnd: record.totalVnd,
+    destinationProvinceCode: record.destination.provinceCode,
+    destinationWardCode: record.destination.wardCode,
+    market: record.export?.market,
+  });
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+function routeOf(event: APIGatewayProxyEventV2): string {
+  if (event.routeKey && event.routeKey !== '$default') return event.routeKey;
+  return `${event.requestContext.http.method} ${event.rawPath}`;
+}
+
+export function buildIngestHandler(deps: IngestDeps) {
+  const byRoute = new Map<string, ChannelAdapter>();
+  for (const adapter of deps.adapters) for (const route of adapter.routes) byRoute.set(route, adapter);
+  const now = deps.now ?? (() => new Date());
+
+  async function ingestOne(
+    raw: RawOrder,
+    request: InboundRequest,
+    correlationId: string,
+    events: DomainEvent[],
+  ): Promise<IngestedOrder> {
+    const { order, rejectReasons } = normaliseOrder(raw, request.receivedAt);
+    const status: OrderStatus =
+      rejectReasons.length > 0 ? 'rejected' : order.reviewReasons.length > 0 ? 'review' : 'received';
+    const saved = await deps.orders.saveNew(order, status, { correlationId, rejectReasons });
+    const record = saved.created ? saved.record : saved.existing;
+    if (saved.created && status === 'rejected') {
+      events.push(
+        domainEvent('OrderRejected', {
+          version: 1,
+          correlationId,
+          orderId: record.orderId,
+          channel: record.channel,
+          reasons: rejectReasons,
+        }),
+      );
+    }
+    // A redelivery of an order still waiting for allocation publishes again: if the first attempt
+    // stored the order but died before publishing, this is what gets it moving (consumers are
+    // idempotent, so a second OrderReceived is harmless).
+    if (record.status === 'received') events.push(orderReceivedEvent(record));
+    return {
+      externalId: record.externalId,
+      orderId: record.orderId,
+      status: record.status,
+      duplicate: !saved.created,
+      reasons: record.rejectReasons ?? (record.reviewReasons.length ? record.reviewReasons : undefined),
+    };
+  }
+
+  return async function ingestHttp(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const route = routeOf(event);
+    const adapter = byRoute.get(route);
+    if (!adapter) return json(404, { message: `No channel serves ${route}` });
+    const request = toInboundRequest(event, now());
+    const correlationId = request.headers['x-correlation-id'] || event.requestContext.requestId;
+    try {
+      const result = await adapter.handle(request, deps.channelContext);
+      if (result.kind === 'direct') {
+        return { statusCode: result.response.status, headers: { 'content-type': result.response.contentType }, body: result.response.body };
+      }
+      if (result.kind === 'ignored') {
+        deps.logger.debug('channel event ignored', { channel: adapter.channel, reason: result.reason });
+        return result.ack
+          ? { statusCode: result.ack.status, headers: { 'content-type': result.ack.contentType }, body: result.ack.body }
+          : json(200, { ignored: true, reason: result.reason });
+      }
+
+      const events: DomainEvent[] = [];
+      const single = result.orders.length === 1 && !result.rowErrors;
+      if (single) {
+        const ingested = await ingestOne(result.orders[0] as RawOrder, request, correlationId, events);
+        await deps.publisher.publish(events);
+        deps.logger.info('order ingested', { channel: adapter.channel, orderId: ingested.orderId, status: ingested.status, duplicate: ingested.duplicate });
+        if (result.ack) return { statusCode: result.ack.status, headers: { 'content-type': result.ack.contentType }, body: result.ack.body };
+        return json(ingested.duplicate ? 200 : 201, ingested);
+      }
+
+      // Several orders (a spreadsheet, a batched webhook): each order stands alone; one bad order
+      // is reported by its id and fields, the good ones go through.
+      const orderErrors: Array<{ externalId: string; errors: FieldIssue[] }> = [];
+      const ingested = await mapLimit(result.orders, deps.persistConcurrency ?? 8, async (raw) => {
+        try {
+          return await ingestOne(raw, request, correlationId, events);
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            orderErrors.push({ externalId: raw.externalId, errors: error.issues });
+            return undefined;
+          }
+          throw error;
+        }
+      });
+      await deps.publisher.publish(events);
+      const accepted = ingested.filter((o): o is IngestedOrder => o !== undefined);
+      deps.logger.info('orders ingested', { channel: adapter.channel, accepted: accepted.length, rejectedRows: result.rowErrors?.length ?? 0, invalidOrders: orderErrors.length });
+      if (result.ack) return { statusCode: result.ack.status, headers: { 'content-type': result.ack.contentType }, body: result.ack.body };
+      return json(200, { orders: accepted, rowErrors: result.rowErrors ?? [], orderErrors });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) {
+        deps.logger.warn('ingest failed', { route, error: error as Error });
+      }
+      return errorResponse(error);
+    }
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * query-http: the read API (API Gateway HTTP API). Order status with its allocations and pickups,
+ * an export lot with its members and event history, a cooperative's allocations for a day (with
+ * why each was chosen). Buyer contact is never returned here.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { coopDayGsi2pk, lotPk, orderPk } from '../../shared/adapters/dynamodb/keys.js';
+import { ValidationError } from '../../shared/errors.js';
+import { errorResponse, json } from '../../shared/http.js';
+import { businessDate } from '../../shared/normalise/time.js';
+
+export interface QueryDeps {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  logger: Logger;
+}
+
+const strip = ({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest }: Record<string, unknown>) => rest;
+
+export function buildQueryHandler(deps: QueryDeps) {
+  async function partition(pk: string): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.doc.send(
+        new QueryCommand({
+          TableName: deps.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async function order(orderId: string) {
+    const items = await partition(orderPk(orderId));
+    const head = items.find((i) => i.sk === 'ORDER');
+    if (!head) return json(404, { message: `order ${orderId} not found` });
+    return json(200, {
+      ...strip(head),
+      allocations: items.filter((i) => String(i.sk).startsWith('ALLOC#')).map(strip),
+      pickups: items.filter((i) => String(i.sk).startsWith('PICKUP#')).map(strip),
+      notifications: items.filter((i) => String(i.sk).startsWith('NOTIFY#')).map(strip),
+    });
+  }
+
+  async function lot(lotId: string) {
+    const items = await partition(lotPk(lotId));
+    const head = items.find((i) => i.sk === 'LOT');
+    if (!head) return json(404, { message: `lot ${lotId} not found` });
+    const events = items
+      .filter((i) => String(i.sk).startsWith('EVENT#'))
+      .map(strip)
+      .sort((a, b) => String(a.at).localeCompare(String(b.at)));
+    return json(200, {
+      ...strip(head),
+      members: items.filter((i) => String(i.sk).startsWith('MEMBER#')).map(strip),
+      events,
+    });
+  }
+
+  async function cooperativeAllocations(cooperativeId: string, date: string | undefined) {
+    const day = date ?? businessDate(new Date());
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      throw new ValidationError([{ field: 'date', message: 'must be a date like 2026-06-18' }]);
+    }
+    const result = await deps.doc.send(
+      new QueryCommand({
+        TableName: deps.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': coopDayGsi2pk(cooperativeId, day) },
+      }),
+    );
+    return json(200, { cooperativeId, pickupDate: day, allocations: (result.Items ?? []).map(strip) });
+  }
+
+  return async function queryHttp(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    try {
+      const params = event.pathParameters ?? {};
+      if (params.orderId) return await order(params.orderId);
+      if (params.lotId) return await lot(params.lotId);
+      if (params.cooperativeId) return await cooperativeAllocations(params.cooperativeId, event.queryStringParameters?.date);
+      return json(404, { message: 'Not Found' });
+    } catch (error) {
+      deps.logger.warn('query failed', { error: error as Error });
+      return errorResponse(error);
+    }
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * The local embedded runtime: the same handler builders the Lambda entry files use, wired to local
+ * twins of AWS: DynamoDB Local (the real thing), an in-process EventBridge bus applying the
+ * topology's rule patterns, in-process SQS queues with the topology's numbers, and an HTTP server
+ * producing API Gateway HTTP API (v2) events. Couriers, marketplaces and Zalo are local sandboxes.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { buildAllocateOrderHandler } from '../../functions/allocate-order/allocate-order.js';
+import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.js';
+import { buildIngestHandler } from '../../functions/ingest-http/ingest-http.js';
+import { buildNotifyCooperativeHandler } from '../../functions/notify-cooperative/notify-cooperative.js';
+import { buildQueryHandler } from '../../functions/query-http/query-http.js';
+import { buildTrackLotHandler } from '../../functions/track-lot/track-lot.js';
+import { GhnClient } from '../../shared/adapters/carriers/ghn.js';
+import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.js';
+import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
+import { createEventPublisher } from '../../shared/adapters/event-publisher.js';
+import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
+import { ADAPTERS } from '../../shared/channels/index.js';
+import type { ChannelSecrets } from '../../shared/channels/types.js';
+import { createLogger } from '../../shared/observability.js';
+import { type FunctionName, type QueueName, topology } from '../topology.js';
+import { type CarrierSandbox, SANDBOX_SHOP_ID, SANDBOX_TOKEN, startCarrierSandbox } from './carrier-sandbox.js';
+import { createTable, type DynamoDbLocal, localClient, startDynamoDbLocal } from './dynamodb-local.js';
+import { LocalEventBus, queueTarget } from './event-bus.js';
+import { startHttpServer } from './http-server.js';
+import { createMarketplaceSandbox, type MarketplaceSandbox, sandboxSecrets } from './marketplace-sandbox.js';
+import { NotificationSink } from './notification-sink.js';
+import { LocalQueue } from './queue.js';
+
+export interface LocalRuntimeOptions {
+  /** Multiplies queue durations (visibility timeout, batching window): 0.02 makes 180 s 3.6 s. */
+  timeScale?: number;
+  logLevel?: string;
+  /** Reuse a running DynamoDB Local (tests share one); otherwise one is started and owned. */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  carrier?: { latencyMs?: [number, number]; failureRate?: number; timeoutRate?: number; seed?: number };
+  marketplace?: { latencyMs?: number | [number, number]; failureRate?: number; seed?: number };
+  /** Port for the HTTP API; 0 (default) picks a free one. Always bound to 127.0.0.1. */
+  port?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  tableName: string;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  bus: LocalEventBus;
+  queues: Record<QueueName, LocalQueue>;
+  deadLetterQueues: Record<QueueName, LocalQueue>;
+  carrier: CarrierSandbox;
+  marketplace: MarketplaceSandbox;
+  notifications: NotificationSink;
+  secrets: ChannelSecrets;
+  /** Resolves when every queue is empty and nothing is in flight. */
+  drain(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const timeScale = options.timeScale ?? 0.02;
+  const logLevel = options.logLevel ?? 'SILENT';
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+
+  try {
+    let dynamo: DynamoDbLocal | undefined;
+    if (!options.dynamoEndpoint) {
+      dynamo = await startDynamoDbLocal();
+      cleanups.push(() => dynamo?.stop());
+    }
+    const endpoint = options.dynamoEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
+    const client = localClient(endpoint);
+    cleanups.push(() => client.destroy());
+    const tableName = options.tableName ?? `harvest-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    await createTable(client, tableName);
+    const doc = createDocumentClient(client);
+
+    const carrier = await startCarrierSandbox({
+      seed: options.carrier?.seed ?? 7,
+      latencyMs: options.carrier?.latencyMs ?? [5, 40],
+      failureRate: options.carrier?.failureRate ?? 0.01,
+      timeoutRate: options.carrier?.timeoutRate ?? 0,
+    });
+    cleanups.push(() => carrier.stop());
+    const marketplace = createMarketplaceSandbox({
+      latencyMs: options.marketplace?.latencyMs ?? [2, 15],
+      failureRate: options.marketplace?.failureRate ?? 0,
+      seed: options.marketplace?.seed ?? 11,
+    });
+    const notifications = new NotificationSink();
+    const secrets = sandboxSecrets();
+
+    // Queues first (the bus targets them), consumers attached below.
+    const deadLetterQueues = {} as Record<QueueName, LocalQueue>;
+    const queues = {} as Record<QueueName, LocalQueue>;
+    const consumers = {} as Record<QueueName, (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>>;
+    for (const [name, spec] of Object.entries(topology.queues) as Array<[QueueName, (typeof topology.queues)[QueueName]]>) {
+      const fn = topology.functions[spec.consumer];
+      const dlq = new LocalQueue({ name: `${name}-dlq`, spec: { ...spec, maxReceiveCount: Number.MAX_SAFE_INTEGER } });
+      deadLetterQueues[name] = dlq;
+      queues[name] = new LocalQueue({
+        name,
+        spec,
+        functionName: spec.consumer,
+        // The function timeout is real time (a handler is not faster because queues are scaled).
+        functionTimeoutSeconds: fn.timeoutSeconds / timeScale,
+        memoryMb: fn.memoryMb,
+        deadLetter: dlq,
+        timeScale,
+        consumer: (event, context) => (consumers[name] as NonNullable<(typeof consumers)[QueueName]>)(event, context),
+      });
+    }
+
+    const bus = new LocalEventBus({
+      name: topology.busName,
+      rules: topology.rules.map((rule) => ({ name: rule.name, pattern: rule.pattern, target: queueTarget(queues[rule.target]) })),
+    });
+    const publisher = createEventPublisher({
+      busName: topology.busName,
+      putEvents: async (entries) =>
+        bus.putEvents(
+          entries.map((e) => ({ source: e.Source ?? '', detailType: e.DetailType ?? '', detail: e.Detail ?? '{}', eventBusName: e.EventBusName })),
+        ),
+    });
+    const deadLetterFor = (name: QueueName): DeadLetterPort => ({
+      async send(record, reason) {
+        deadLetterQueues[name].send(record.body, {
+          deadLetterReason: reason,
+          sourceMessageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+        });
+      },
+    });
+    const orders = new OrderStore(doc, tableName);
+    const allocations = new AllocationStore(doc, tableName);
+    const logger = (fn: FunctionName) => createLogger(fn, { logLevel });
+
+    consumers.allocation = buildAllocateOrderHandler({
+      orders,
+      allocations,
+      publisher,
+      logger: logger('allocateOrder'),
+      deadLetter: deadLetterFor('allocation'),
+      maxReceiveCount: topology.queues.allocation.maxReceiveCount,
+    });
+    consumers.pickup = buildBookPickupHandler({
+      doc,
+      tableName,
+      orders,
+      allocations,
+      carriers: {
+        ghn: new GhnClient({ baseUrl: carrier.url, token: SANDBOX_TOKEN, shopId: SANDBOX_SHOP_ID, timeoutMs: 2_000, maxConcurrency: 16 }),
+      },
+      defaultCarrier: 'ghn',
+      publisher,
+      logger: logger('bookPickup'),
+      deadLetter: deadLetterFor('pickup'),
+      maxReceiveCount: topology.queues.pickup.maxReceiveCount,
+    });
+    consumers.notify = buildNotifyCooperativeHandler({
+      doc,
+      tableName,
+      allocations,
+      notifier: notifications,
+      logger: logger('notifyCooperative'),
+      deadLetter: deadLetterFor('notify'),
+      maxReceiveCount: topology.queues.notify.maxReceiveCount,
+    });
+    consumers.lot = buildTrackLotHandler({
+      doc,
+      tableName,
+      publisher,
+      logger: logger('trackLot'),
+      deadLetter: deadLetterFor('lot'),
+      maxReceiveCount: topology.queues.lot.maxReceiveCount,
+    });
+    for (const queue of Object.values(queues)) queue.start();
+    cleanups.push(async () => {
+      await Promise.all(Object.values(queues).map((q) => q.stop()));
+      await Promise.all(Object.values(deadLetterQueues).map((q) => q.stop()));
+    });
+
+    const httpHandlers: Partial<
+      Record<FunctionName, (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>>
+    > = {
+      ingestHttp: buildIngestHandler({
+        adapters: ADAPTERS,
+        channelContext: { secrets, now: () => new Date(), marketplace },
+        orders,
+        publisher,
+        logger: logger('ingestHttp'),
+      }),
+      queryHttp: buildQueryHandler({ doc, tableName, logger: logger('queryHttp') }),
+    };
+    const server = await startHttpServer({
+      port: options.port ?? 0,
+      routes: topology.routes.map((route) => {
+        const handler = httpHandlers[route.function];
+        if (!handler) throw new Error(`no local handler for ${route.function}`);
+        return {
+          method: route.method,
+          path: route.path,
+          handler,
+          functionName: route.function,
+          timeoutSeconds: topology.functions[route.function].timeoutSeconds,
+        };
+      }),
+    });
+    cleanups.push(() => server.close());
+
+    return {
+      url: server.url,
+      tableName,
+      client,
+      doc,
+      bus,
+      queues,
+      deadLetterQueues,
+      carrier,
+      marketplace,
+      notifications,
+      secrets,
+      drain: async (timeoutMs = 120_000) => {
+        // Draining one queue can feed another (allocation → pickup → lot): loop until all are idle.
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          for (const q of Object.values(queues)) await q.drain({ timeoutMs: Math.max(1, deadline - Date.now()) });
+          if (Object.values(queues).every((q) => q.isIdle())) return;
+        }
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

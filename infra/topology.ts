@@ -1,0 +1,219 @@
+/**
+ * The one declaration of the pipeline's shape. The CDK app (`infra/stacks`) and the local runtime
+ * (`infra/local`) both read it, so what runs on a laptop is wired exactly like what runs on AWS.
+ *
+ * Why these numbers:
+ * - visibility timeout = 6 × function timeout (AWS guidance for SQS event sources; F03), so a slow
+ *   batch is never redelivered while it is still running;
+ * - maxReceiveCount = 5 (F04): throttling by the concurrency cap must not push healthy orders to
+ *   the DLQ after a couple of retries;
+ * - maximum concurrency on the event source (not reserved concurrency) caps pressure on DynamoDB
+ *   hot keys and carriers' rate limits while the queue absorbs the spike.
+ */
+import { SOURCES as EVENT_SOURCES } from '../events/catalog.js';
+import type { EventPattern } from './local/event-pattern.js';
+
+export interface FunctionSpec {
+  /** Entry file relative to the repo root; exports `handler`. */
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** What the function may do with the table (least privilege in CDK). */
+  table: 'read' | 'write' | 'readwrite';
+  /** Whether the function publishes to the bus. */
+  publishes: boolean;
+}
+
+export interface QueueSpec {
+  consumer: FunctionName;
+  batchSize: number;
+  batchingWindowSeconds: number;
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  /** Event-source maximum concurrency (2..1000 on AWS). */
+  maxConcurrency: number;
+  /** Why this queue exists and why its numbers are what they are. */
+  why: string;
+}
+
+export interface RuleSpec {
+  name: string;
+  description: string;
+  pattern: EventPattern;
+  target: QueueName;
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  function: FunctionName;
+}
+
+export interface IndexSpec {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+}
+
+const functions = {
+  ingestHttp: {
+    entry: 'functions/ingest-http/handler.ts',
+    description: 'Channel webhooks, portal order API and spreadsheet upload: verify, parse, dedupe, persist, publish',
+    timeoutSeconds: 10,
+    memoryMb: 1024,
+    table: 'readwrite',
+    publishes: true,
+  },
+  queryHttp: {
+    entry: 'functions/query-http/handler.ts',
+    description: 'Read API: order status, lot status, a cooperative’s allocations',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    table: 'read',
+    publishes: false,
+  },
+  allocateOrder: {
+    entry: 'functions/allocate-order/handler.ts',
+    description: 'Reserves stock for received orders with one DynamoDB transaction per attempt',
+    timeoutSeconds: 30,
+    memoryMb: 1024,
+    table: 'readwrite',
+    publishes: true,
+  },
+  bookPickup: {
+    entry: 'functions/book-pickup/handler.ts',
+    description: 'Books a courier pickup per allocation, idempotent on the allocation id',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    table: 'readwrite',
+    publishes: true,
+  },
+  notifyCooperative: {
+    entry: 'functions/notify-cooperative/handler.ts',
+    description: 'Tells a cooperative (in Vietnamese) what it must pick and pack',
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    table: 'readwrite',
+    publishes: false,
+  },
+  trackLot: {
+    entry: 'functions/track-lot/handler.ts',
+    description: 'Opens export lots for export allocations and records lot events',
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    table: 'readwrite',
+    publishes: true,
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functions;
+
+const queues = {
+  allocation: {
+    consumer: 'allocateOrder',
+    batchSize: 10,
+    batchingWindowSeconds: 1,
+    visibilityTimeoutSeconds: 6 * functions.allocateOrder.timeoutSeconds,
+    maxReceiveCount: 5,
+    maxConcurrency: 8,
+    why: 'Absorbs the flash-sale spike; concurrency capped so stock items (hot keys) see few transaction conflicts',
+  },
+  pickup: {
+    consumer: 'bookPickup',
+    batchSize: 5,
+    batchingWindowSeconds: 1,
+    visibilityTimeoutSeconds: 6 * functions.bookPickup.timeoutSeconds,
+    maxReceiveCount: 6,
+    maxConcurrency: 6,
+    why: 'Courier APIs rate-limit; the cap keeps us under them and the queue holds the backlog',
+  },
+  notify: {
+    consumer: 'notifyCooperative',
+    batchSize: 10,
+    batchingWindowSeconds: 1,
+    visibilityTimeoutSeconds: 6 * functions.notifyCooperative.timeoutSeconds,
+    maxReceiveCount: 5,
+    maxConcurrency: 4,
+    why: 'Zalo/SMS gateways rate-limit; a late message is better than a lost one',
+  },
+  lot: {
+    consumer: 'trackLot',
+    batchSize: 10,
+    batchingWindowSeconds: 1,
+    visibilityTimeoutSeconds: 6 * functions.trackLot.timeoutSeconds,
+    maxReceiveCount: 5,
+    maxConcurrency: 2,
+    why: 'Export lots are few; low concurrency keeps lot event order mostly stable',
+  },
+} as const satisfies Record<string, QueueSpec>;
+
+export type QueueName = keyof typeof queues;
+
+const rules: RuleSpec[] = [
+  {
+    name: 'OrdersToAllocation',
+    description: 'Every accepted order goes to allocation',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderReceived'] },
+    target: 'allocation',
+  },
+  {
+    name: 'AllocationsToPickup',
+    description: 'An allocation needs a courier pickup at the cooperative',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderAllocated'] },
+    target: 'pickup',
+  },
+  {
+    name: 'AllocationsToNotify',
+    description: 'The cooperative learns what to pick and pack',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderAllocated'] },
+    target: 'notify',
+  },
+  {
+    name: 'ExportAllocationsToLots',
+    description: 'Only export allocations open or join an export lot; pickups update their lot',
+    pattern: {
+      $or: [
+        { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderAllocated'], detail: { market: [{ exists: true }] } },
+        { source: [EVENT_SOURCES.logistics], 'detail-type': ['PickupBooked'], detail: { market: [{ exists: true }] } },
+      ],
+    },
+    target: 'lot',
+  },
+];
+
+const routes: RouteSpec[] = [
+  { method: 'POST', path: '/v1/orders', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/webhooks/tiktok', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/webhooks/shopee', function: 'ingestHttp' },
+  { method: 'GET', path: '/v1/webhooks/messenger', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/webhooks/messenger', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/webhooks/zalo', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/imports/spreadsheet', function: 'ingestHttp' },
+  { method: 'GET', path: '/v1/orders/{orderId}', function: 'queryHttp' },
+  { method: 'GET', path: '/v1/lots/{lotId}', function: 'queryHttp' },
+  { method: 'GET', path: '/v1/cooperatives/{cooperativeId}/allocations', function: 'queryHttp' },
+];
+
+const table = {
+  /** Logical name; the physical name comes from the stack (AWS) or the runtime (local). */
+  name: 'HarvestTable',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  indexes: [
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ] satisfies IndexSpec[],
+} as const;
+
+export const topology = {
+  busName: 'harvest',
+  table,
+  functions,
+  queues,
+  rules,
+  routes,
+} as const;
+
+export type Topology = typeof topology;

@@ -1,0 +1,333 @@
+/**
+ * Reservation of stock for an allocation plan: ONE TransactWriteItems per attempt with a
+ * conditional decrement per batch, a capacity check per cooperative and day, a put per
+ * allocation and an order version check. When the transaction is cancelled, the per-item
+ * cancellation reasons (not the exception name) decide what happens next (F08).
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AllocationPlan, Candidate } from '../../domain/allocation.js';
+import type { Cooperative, GrowingAreaCode, StockBatch } from '../../domain/cooperative.js';
+import type { ExportMarket } from '../../domain/market.js';
+import type { OrderStatus } from '../../domain/order.js';
+import {
+  COOPS_GSI2PK,
+  allocationIdFor,
+  allocationSk,
+  batchSk,
+  cooperativePk,
+  coopDayGsi2pk,
+  ORDER_SK,
+  orderPk,
+  pucGsi1pk,
+  stockGsi1pk,
+} from './keys.js';
+
+export interface AllocationRecord {
+  pk: string;
+  sk: string;
+  type: 'allocation';
+  allocationId: string;
+  orderId: string;
+  cooperativeId: string;
+  lines: Array<{ sku: string; batchId: string; quantity: number }>;
+  pickupDate: string;
+  receivedAt: string;
+  market?: ExportMarket;
+  exporterId?: string;
+  why: string[];
+  status: 'reserved' | 'released';
+  createdAt: string;
+  correlationId: string;
+}
+
+/** What one item of the transaction stands for, to read its cancellation reason. */
+export type TxItemRole =
+  | { role: 'order' }
+  | { role: 'batch'; cooperativeId: string; batchId: string; sku: string }
+  | { role: 'capacity'; cooperativeId: string }
+  | { role: 'allocation'; cooperativeId: string };
+
+export interface CancellationReason {
+  Code?: string;
+  Item?: Record<string, unknown>;
+}
+
+export type ReservationOutcome =
+  | { kind: 'reserved'; allocations: AllocationRecord[] }
+  /** The order moved on (a retry already allocated it, or it was cancelled): treat as done. */
+  | { kind: 'order_changed' }
+  /** Some batches ran out or some cooperatives are full: re-plan without them. */
+  | {
+      kind: 'stale';
+      batches: Array<{ cooperativeId: string; batchId: string; sku: string; available?: number }>;
+      fullCooperatives: string[];
+    }
+  /** Contention or throttling: try the same thing again after a backoff. */
+  | { kind: 'retry'; codes: string[] };
+
+/**
+ * Reads a cancelled transaction's per-item reasons (F08): (a) stock ran out at a cooperative →
+ * next candidate; (b) the order was already allocated by a retry → success; (c) a transaction
+ * conflict → retry. Pure, so every branch is unit-tested (DynamoDB Local never raises conflicts).
+ */
+export function classifyCancellation(roles: TxItemRole[], reasons: CancellationReason[]): ReservationOutcome {
+  const stale: Extract<ReservationOutcome, { kind: 'stale' }> = { kind: 'stale', batches: [], fullCooperatives: [] };
+  const retryCodes: string[] = [];
+  let orderChanged = false;
+  reasons.forEach((reason, index) => {
+    const role = roles[index];
+    const code = reason.Code ?? 'None';
+    if (!role || code === 'None') return;
+    if (code === 'ConditionalCheckFailed') {
+      if (role.role === 'order' || role.role === 'allocation') orderChanged = true;
+      else if (role.role === 'batch') {
+        const old = reason.Item ? unmarshallMaybe(reason.Item) : undefined;
+        stale.batches.push({
+          cooperativeId: role.cooperativeId,
+          batchId: role.batchId,
+          sku: role.sku,
+          available: typeof old?.available === 'number' ? old.available : undefined,
+        });
+      } else if (role.role === 'capacity') stale.fullCooperatives.push(role.cooperativeId);
+      return;
+    }
+    retryCodes.push(code); // TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded...
+  });
+  if (orderChanged) return { kind: 'order_changed' };
+  if (stale.batches.length > 0 || stale.fullCooperatives.length > 0) return stale;
+  return { kind: 'retry', codes: retryCodes.length ? retryCodes : ['Unknown'] };
+}
+
+function unmarshallMaybe(item: Record<string, unknown>): Record<string, unknown> {
+  // Low-level AttributeValue maps look like { available: { N: '3' } }.
+  const first = Object.values(item)[0];
+  if (first && typeof first === 'object' && !Array.isArray(first)) {
+    try {
+      return unmarshall(item as Parameters<typeof unmarshall>[0]);
+    } catch {
+      return item;
+    }
+  }
+  return item;
+}
+
+export class AllocationStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }),
+      );
+      items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  /** Batches of a product with stock left, earliest expiry first (the FEFO index). */
+  async loadCandidates(sku: string): Promise<Candidate[]> {
+    const items = await this.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      FilterExpression: 'available > :zero',
+      ExpressionAttributeValues: { ':pk': stockGsi1pk(sku), ':zero': 0 },
+    });
+    return items.map((item) => {
+      const b = item as unknown as StockBatch;
+      return {
+        cooperativeId: b.cooperativeId,
+        batchId: b.batchId,
+        sku: b.sku,
+        available: b.available,
+        expiresAt: b.expiresAt,
+        coldChain: b.coldChain,
+        growingAreaCodes: b.growingAreaCodes ?? {},
+      };
+    });
+  }
+
+  async loadCooperatives(): Promise<Cooperative[]> {
+    const items = await this.queryAll({
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': COOPS_GSI2PK },
+    });
+    return items as unknown as Cooperative[];
+  }
+
+  async loadGrowingAreaCodes(market: ExportMarket): Promise<GrowingAreaCode[]> {
+    const items = await this.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': pucGsi1pk(market) },
+    });
+    return items as unknown as GrowingAreaCode[];
+  }
+
+  async getAllocations(orderId: string): Promise<AllocationRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :alloc)',
+      ExpressionAttributeValues: { ':pk': orderPk(orderId), ':alloc': 'ALLOC#' },
+    });
+    return items as unknown as AllocationRecord[];
+  }
+
+  async reserve(input: {
+    orderId: string;
+    orderVersion: number;
+    plan: AllocationPlan;
+    nextStatus: OrderStatus;
+    pickupDate: string;
+    receivedAt: string;
+    market?: ExportMarket;
+    exporterId?: string;
+    correlationId: string;
+    now: string;
+    capacityOf: (cooperativeId: string) => number | undefined;
+  }): Promise<ReservationOutcome> {
+    const roles: TxItemRole[] = [];
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [];
+    const allocations: AllocationRecord[] = [];
+
+    for (const part of input.plan.parts) {
+      for (const line of part.lines) {
+        roles.push({ role: 'batch', cooperativeId: part.cooperativeId, batchId: line.batchId, sku: line.sku });
+        items.push({
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: cooperativePk(part.cooperativeId), sk: batchSk(line.sku, line.batchId) },
+            UpdateExpression: 'SET available = available - :q, reserved = if_not_exists(reserved, :zero) + :q',
+            ConditionExpression: 'available >= :q',
+            ExpressionAttributeValues: { ':q': line.quantity, ':zero': 0 },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        });
+      }
+      const units = part.lines.reduce((s, l) => s + l.quantity, 0);
+      const cap = input.capacityOf(part.cooperativeId);
+      if (cap !== undefined) {
+        roles.push({ role: 'capacity', cooperativeId: part.cooperativeId });
+        items.push({
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: cooperativePk(part.cooperativeId), sk: `CAPACITY#${input.pickupDate}` },
+            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :q, capacity = :cap, #t = :type',
+            ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
+            ExpressionAttributeNames: { '#t': 'type' },
+            ExpressionAttributeValues: { ':q': units, ':zero': 0, ':cap': cap, ':room': cap - units, ':type': 'capacity' },
+          },
+        });
+      }
+      const allocation: AllocationRecord = {
+        pk: orderPk(input.orderId),
+        sk: allocationSk(part.cooperativeId),
+        type: 'allocation',
+        allocationId: allocationIdFor(input.orderId, part.cooperativeId),
+        orderId: input.orderId,
+        cooperativeId: part.cooperativeId,
+        lines: part.lines,
+        pickupDate: input.pickupDate,
+        receivedAt: input.receivedAt,
+        market: input.market,
+        exporterId: input.exporterId,
+        why: part.why,
+        status: 'reserved',
+        createdAt: input.now,
+        correlationId: input.correlationId,
+      };
+      allocations.push(allocation);
+      roles.push({ role: 'allocation', cooperativeId: part.cooperativeId });
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...allocation,
+            gsi2pk: coopDayGsi2pk(part.cooperativeId, input.pickupDate),
+            gsi2sk: `ALLOC#${input.orderId}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+
+    roles.push({ role: 'order' });
+    items.push({
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
+        UpdateExpression:
+          'SET #s = :next, version = version + :one, updatedAt = :now, backorderedLines = :unfilled, statusReason = :reason',
+        ConditionExpression: '#s = :received AND version = :v',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: {
+          ':next': input.nextStatus,
+          ':one': 1,
+          ':now': input.now,
+          ':unfilled': input.plan.unfilled,
+          ':reason': input.plan.unfilledReasons.join('; ') || 'allocated in full',
+          ':received': 'received',
+          ':v': input.orderVersion,
+        },
+      },
+    });
+
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return { kind: 'reserved', allocations };
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        return classifyCancellation(roles, (error.CancellationReasons ?? []) as CancellationReason[]);
+      }
+      throw error;
+    }
+  }
+
+  /** Nothing could be filled: the order waits as a backorder (with the reason), never dropped. */
+  async markBackordered(input: {
+    orderId: string;
+    orderVersion: number;
+    lines: Array<{ sku: string; quantity: number }>;
+    reason: string;
+    now: string;
+  }): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
+          UpdateExpression:
+            'SET #s = :b, version = version + :one, updatedAt = :now, backorderedLines = :lines, statusReason = :reason',
+          ConditionExpression: '#s = :received AND version = :v',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':b': 'backordered',
+            ':one': 1,
+            ':now': input.now,
+            ':lines': input.lines,
+            ':reason': input.reason,
+            ':received': 'received',
+            ':v': input.orderVersion,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}

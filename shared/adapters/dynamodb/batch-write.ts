@@ -1,0 +1,43 @@
+/**
+ * BatchWriteItem in chunks of 25, resubmitting UnprocessedItems with backoff until done, and
+ * failing loudly (naming how many items were left) when attempts run out: never a silent drop (F10).
+ */
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export class UnprocessedItemsError extends Error {
+  override readonly name = 'UnprocessedItemsError';
+}
+
+export async function batchPutAll(
+  doc: Pick<DynamoDBDocumentClient, 'send'>,
+  tableName: string,
+  items: ReadonlyArray<Record<string, unknown>>,
+  options: { attempts?: number; baseDelayMs?: number; concurrency?: number } = {},
+): Promise<void> {
+  const attempts = options.attempts ?? 8;
+  const baseDelayMs = options.baseDelayMs ?? 25;
+  const chunks: Array<Array<Record<string, unknown>>> = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25) as Array<Record<string, unknown>>);
+
+  async function writeChunk(chunk: Array<Record<string, unknown>>): Promise<void> {
+    let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 1; requests.length > 0; attempt++) {
+      const result = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+      const left = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+      if (left.length === 0) return;
+      if (attempt >= attempts) {
+        throw new UnprocessedItemsError(
+          `BatchWrite left ${left.length} of ${chunk.length} items unprocessed after ${attempts} attempts`,
+        );
+      }
+      requests = left;
+      await new Promise((r) => setTimeout(r, Math.random() * baseDelayMs * 2 ** attempt));
+    }
+  }
+
+  let next = 0;
+  const workers = Array.from({ length: Math.min(options.concurrency ?? 4, chunks.length) }, async () => {
+    while (next < chunks.length) await writeChunk(chunks[next++] as Array<Record<string, unknown>>);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,69 @@
+/**
+ * The single-table model: every entity's key builders and item shape in one place, so the CDK
+ * table, the local table and every query agree. Access patterns (DESIGN.md "Data"):
+ *
+ * | pattern                                   | keys                                                        |
+ * |-------------------------------------------|-------------------------------------------------------------|
+ * | order by id (+ its contact, allocations,  | pk ORDER#<orderId>; sk ORDER, CONTACT, ALLOC#<coop>,        |
+ * |   pickups, notifications)                 |   PICKUP#<coop>, NOTIFY#<coop>                              |
+ * | order by (channel, external id): dedupe   | orderId is derived from (channel, external id), so a        |
+ * |                                           |   conditional put on pk dedupes; gsi1 CHANNEL#<c> / EXT#<id> |
+ * | a cooperative's profile and stock batches | pk COOP#<coopId>; sk PROFILE, BATCH#<sku>#<batchId>         |
+ * | candidate stock for a product (FEFO)      | gsi1 STOCK#<sku> / <expiresAt>#<coopId>#<batchId>           |
+ * | growing-area codes for a market           | pk COOP#<coopId> sk PUC#<market>#<code>; gsi1 PUC#<market>  |
+ * | a cooperative's allocations by day        | gsi2 COOPDAY#<coopId>#<date> / ALLOC#<orderId>              |
+ * | pickups by partner and day                | gsi2 CARRIERDAY#<carrier>#<date> / PICKUP#<allocationId>    |
+ * | a lot with its event history              | pk LOT#<lotId>; sk LOT, EVENT#<eventId>, MEMBER#<id>   |
+ * | lots by exporter and market               | gsi1 EXPORTER#<exporterId>#<market> / <pickupDate>#<lotId>  |
+ * | all cooperatives                          | gsi2 COOPS / <wardCode>#<coopId>                            |
+ *
+ * Index keys are only written when they have a value: an empty string in a key is an error (F09).
+ */
+import { createHash } from 'node:crypto';
+
+export const orderPk = (orderId: string) => `ORDER#${orderId}`;
+export const ORDER_SK = 'ORDER';
+export const CONTACT_SK = 'CONTACT';
+export const allocationSk = (cooperativeId: string) => `ALLOC#${cooperativeId}`;
+export const pickupSk = (cooperativeId: string) => `PICKUP#${cooperativeId}`;
+export const notificationSk = (cooperativeId: string) => `NOTIFY#${cooperativeId}`;
+
+export const cooperativePk = (cooperativeId: string) => `COOP#${cooperativeId}`;
+export const PROFILE_SK = 'PROFILE';
+export const batchSk = (sku: string, batchId: string) => `BATCH#${sku}#${batchId}`;
+export const stockGsi1pk = (sku: string) => `STOCK#${sku}`;
+export const stockGsi1sk = (expiresAt: string, cooperativeId: string, batchId: string) =>
+  `${expiresAt}#${cooperativeId}#${batchId}`;
+export const pucSk = (market: string, code: string) => `PUC#${market}#${code}`;
+export const pucGsi1pk = (market: string) => `PUC#${market}`;
+export const COOPS_GSI2PK = 'COOPS';
+
+export const coopDayGsi2pk = (cooperativeId: string, date: string) => `COOPDAY#${cooperativeId}#${date}`;
+export const carrierDayGsi2pk = (carrier: string, date: string) => `CARRIERDAY#${carrier}#${date}`;
+
+export const lotPk = (lotId: string) => `LOT#${lotId}`;
+export const LOT_SK = 'LOT';
+/** Lot events are keyed by a deterministic id so a redelivered message records nothing twice. */
+export const lotEventSk = (eventId: string) => `EVENT#${eventId}`;
+export const lotMemberSk = (allocationId: string) => `MEMBER#${allocationId}`;
+export const exporterGsi1pk = (exporterId: string, market: string) => `EXPORTER#${exporterId}#${market}`;
+
+/**
+ * The internal order id is a pure function of (channel, external id): every redelivery of the same
+ * provider order maps to the same id, and a conditional put on it is the dedupe.
+ */
+export function orderIdFor(channel: string, externalId: string): string {
+  const digest = createHash('sha256').update(`${channel}\u0000${externalId}`).digest('base64url');
+  return `ord_${digest.slice(0, 22)}`;
+}
+
+/** One allocation per (order, cooperative): a split line gives one allocation per cooperative. */
+export function allocationIdFor(orderId: string, cooperativeId: string): string {
+  return `${orderId}.${cooperativeId}`;
+}
+
+export function parseAllocationId(allocationId: string): { orderId: string; cooperativeId: string } {
+  const dot = allocationId.indexOf('.');
+  if (dot < 0) throw new Error(`not an allocation id: ${allocationId}`);
+  return { orderId: allocationId.slice(0, dot), cooperativeId: allocationId.slice(dot + 1) };
+}

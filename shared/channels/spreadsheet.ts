@@ -1,0 +1,333 @@
+/**
+ * Spreadsheet import: `POST /v1/imports/spreadsheet?source=postmart|voso`, for the order exports
+ * of marketplaces with no seller API (Postmart.vn, Voso.vn). An operator uploads the CSV as the
+ * raw body (UTF-8, BOM allowed; `,` or `;` delimited), signed like the portal API with an import
+ * key (headers `x-api-key-id`, `x-timestamp`, `x-signature`; see api-key-auth.ts).
+ *
+ * Columns are found by their Vietnamese headers, compared as folded keys (no accents, đ → d, case
+ * and punctuation ignored), so `Số điện thoại`, `SO DIEN THOAI` and `Số Điện Thoại` all match. Each
+ * marketplace has its own header set; a few common variants are accepted for each. Several rows with
+ * the same order id form one order with several lines.
+ *
+ * A bad row is reported in `rowErrors` (row number counting the header as row 1, the field, and the
+ * column header as the file wrote it) and the good orders go through. An order with a bad row is held
+ * back whole: importing it without that line would ship an incomplete order, and the fixed file
+ * would then be deduplicated away. A file lacking a required column is refused, naming the column.
+ */
+import type { Channel, RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
+import { type FieldIssue, ValidationError } from '../errors.js';
+import { verifyApiKeySignature } from './api-key-auth.js';
+import { parseCsv } from './csv.js';
+import { decodeUtf8Body } from './json.js';
+import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest, RowError } from './types.js';
+
+export const SPREADSHEET_SOURCES = ['postmart', 'voso'] as const;
+export type SpreadsheetSource = (typeof SPREADSHEET_SOURCES)[number];
+
+export type ColumnKey =
+  | 'externalId'
+  | 'placedAt'
+  | 'name'
+  | 'phone'
+  | 'address'
+  | 'ward'
+  | 'district'
+  | 'province'
+  | 'sku'
+  | 'quantity'
+  | 'unitPrice'
+  | 'shippingFee'
+  | 'payment'
+  | 'note';
+
+export interface ColumnSpec {
+  key: ColumnKey;
+  /** The header this marketplace's export writes (used when the column is missing). */
+  header: string;
+  /** Other spellings seen in the wild. */
+  variants: string[];
+  required: boolean;
+}
+
+const col = (key: ColumnKey, header: string, variants: string[], required = false): ColumnSpec => ({
+  key,
+  header,
+  variants,
+  required,
+});
+
+/** Postmart.vn seller export ("Xuất đơn hàng"). */
+const POSTMART_COLUMNS: ColumnSpec[] = [
+  col('externalId', 'Mã đơn hàng', ['Mã đơn', 'Mã ĐH'], true),
+  col('placedAt', 'Ngày đặt hàng', ['Ngày đặt', 'Thời gian đặt hàng']),
+  col('name', 'Tên người nhận', ['Người nhận', 'Họ tên người nhận', 'Họ và tên'], true),
+  col('phone', 'Số điện thoại', ['SĐT', 'Điện thoại', 'Số điện thoại người nhận'], true),
+  col('address', 'Địa chỉ', ['Địa chỉ nhận hàng', 'Địa chỉ giao hàng'], true),
+  col('ward', 'Phường/Xã', ['Xã/Phường', 'Phường', 'Xã']),
+  col('district', 'Quận/Huyện', ['Huyện/Quận', 'Quận', 'Huyện']),
+  col('province', 'Tỉnh/Thành phố', ['Tỉnh/TP', 'Tỉnh', 'Thành phố']),
+  col('sku', 'Mã SKU', ['SKU', 'Mã sản phẩm'], true),
+  col('quantity', 'Số lượng', ['SL'], true),
+  col('unitPrice', 'Đơn giá', ['Giá bán', 'Giá'], true),
+  col('shippingFee', 'Phí vận chuyển', ['Phí giao hàng', 'Phí ship']),
+  col('payment', 'Thanh toán', ['Hình thức thanh toán', 'Phương thức thanh toán']),
+  col('note', 'Ghi chú', ['Ghi chú của khách', 'Ghi chú đơn hàng']),
+];
+
+/** Voso.vn seller centre export ("Tải danh sách đơn"): shorter headers, different order. */
+const VOSO_COLUMNS: ColumnSpec[] = [
+  col('externalId', 'Mã ĐH', ['Mã đơn hàng', 'Mã đơn'], true),
+  col('placedAt', 'Thời gian tạo đơn', ['Ngày tạo', 'Ngày đặt']),
+  col('sku', 'SKU', ['Mã SKU', 'Mã hàng'], true),
+  col('quantity', 'SL', ['Số lượng'], true),
+  col('unitPrice', 'Giá bán', ['Đơn giá'], true),
+  col('name', 'Người nhận', ['Tên người nhận', 'Khách hàng'], true),
+  col('phone', 'SĐT người nhận', ['Số điện thoại', 'SĐT'], true),
+  col('address', 'Địa chỉ nhận hàng', ['Địa chỉ', 'Địa chỉ chi tiết'], true),
+  col('ward', 'Xã/Phường', ['Phường/Xã']),
+  col('district', 'Huyện/Quận', ['Quận/Huyện']),
+  col('province', 'Tỉnh/TP', ['Tỉnh/Thành phố', 'Tỉnh']),
+  col('shippingFee', 'Phí ship', ['Phí vận chuyển']),
+  col('payment', 'PT thanh toán', ['Hình thức thanh toán', 'Thanh toán']),
+  col('note', 'Ghi chú của người mua', ['Ghi chú']),
+];
+
+export const SPREADSHEET_COLUMNS: Record<SpreadsheetSource, readonly ColumnSpec[]> = {
+  postmart: POSTMART_COLUMNS,
+  voso: VOSO_COLUMNS,
+};
+
+/** Plain-English names of the fields, for messages. */
+const FIELD_WORDS: Record<ColumnKey, string> = {
+  externalId: 'order id',
+  placedAt: 'order date',
+  name: 'recipient name',
+  phone: 'phone',
+  address: 'address',
+  ward: 'ward/commune',
+  district: 'district',
+  province: 'province',
+  sku: 'product code (SKU)',
+  quantity: 'quantity',
+  unitPrice: 'unit price',
+  shippingFee: 'shipping fee',
+  payment: 'payment method',
+  note: 'note',
+};
+
+/**
+ * Header matching key: accents stripped (after NFD), đ/Đ → d by hand (they do not decompose),
+ * lower case, punctuation and spaces collapsed. Kept local: only used to match column headers.
+ */
+export function foldHeader(header: string): string {
+  return header
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+const INDEX_BY_SOURCE = new Map<SpreadsheetSource, Map<string, ColumnSpec>>(
+  SPREADSHEET_SOURCES.map((source) => {
+    const index = new Map<string, ColumnSpec>();
+    for (const spec of SPREADSHEET_COLUMNS[source]) {
+      for (const name of [spec.header, ...spec.variants]) index.set(foldHeader(name), spec);
+    }
+    return [source, index];
+  }),
+);
+
+interface Column {
+  spec: ColumnSpec;
+  index: number;
+  /** The header exactly as this file wrote it. */
+  label: string;
+}
+
+function mapHeader(source: SpreadsheetSource, header: string[]): Map<ColumnKey, Column> {
+  const index = INDEX_BY_SOURCE.get(source)!;
+  const columns = new Map<ColumnKey, Column>();
+  const issues: FieldIssue[] = [];
+  header.forEach((cell, i) => {
+    const spec = index.get(foldHeader(cell));
+    if (spec === undefined) return;
+    const seen = columns.get(spec.key);
+    if (seen !== undefined) {
+      issues.push({
+        field: `column ${cell.trim()}`,
+        label: cell.trim(),
+        message: `is a second ${FIELD_WORDS[spec.key]} column (first: "${seen.label}"); keep one`,
+      });
+      return;
+    }
+    columns.set(spec.key, { spec, index: i, label: cell.trim() });
+  });
+  for (const spec of SPREADSHEET_COLUMNS[source]) {
+    if (spec.required && !columns.has(spec.key)) {
+      issues.push({
+        field: `column ${spec.header}`,
+        label: spec.header,
+        message: `(${FIELD_WORDS[spec.key]}) is missing from the header row`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return columns;
+}
+
+/** Reads the payment cell: COD / thu hộ / thanh toán khi nhận hàng vs. paid online or by transfer. */
+export function readPaymentMethod(cell: string): 'cod' | 'prepaid' | undefined | 'unknown' {
+  const folded = foldHeader(cell);
+  if (folded === '') return undefined;
+  if (/\bcod\b|khi nhan hang|thu ho|tien mat/.test(folded)) return 'cod';
+  if (/da thanh toan|chuyen khoan|\bvi\b|the |online|prepaid|vnpay|momo|zalopay|napas/.test(`${folded} `)) {
+    return 'prepaid';
+  }
+  return 'unknown';
+}
+
+/** Cells that describe the whole order rather than one line. */
+const ORDER_LEVEL = new Set<ColumnKey>(['name', 'phone', 'address']);
+
+interface GoodRow {
+  row: number;
+  cells: Map<ColumnKey, string>;
+}
+
+export function readSpreadsheet(
+  source: SpreadsheetSource,
+  csvText: string,
+): { orders: RawOrder[]; rowErrors: RowError[] } {
+  const records = parseCsv(csvText);
+  const header = records[0];
+  if (header === undefined || header.every((c) => c.trim() === '')) {
+    throw new ValidationError([
+      { field: 'body', message: 'is empty; expected a CSV file with a header row' },
+    ]);
+  }
+  const columns = mapHeader(source, header);
+  const rowErrors: RowError[] = [];
+  const groups = new Map<string, { rows: GoodRow[]; badRows: number[] }>();
+
+  for (let r = 1; r < records.length; r++) {
+    const record = records[r]!;
+    const row = r + 1;
+    if (record.every((c) => c.trim() === '')) continue;
+    const cells = new Map<ColumnKey, string>();
+    for (const [key, column] of columns) cells.set(key, (record[column.index] ?? '').trim());
+    const errorsBefore = rowErrors.length;
+    const fail = (key: ColumnKey, message: string) => {
+      const column = columns.get(key)!;
+      rowErrors.push({ row, field: FIELD_WORDS[key], label: column.label, message });
+    };
+    const externalId = cells.get('externalId') ?? '';
+    // Continuation rows of an order may leave the order-level cells (recipient) empty.
+    const continuation = externalId !== '' && groups.has(externalId);
+    for (const [key, column] of columns) {
+      if (!column.spec.required || cells.get(key) !== '') continue;
+      if (continuation && ORDER_LEVEL.has(key)) continue;
+      fail(key, 'is empty');
+    }
+    const quantity = cells.get('quantity') ?? '';
+    if (quantity !== '' && !(/^\d+$/.test(quantity) && Number(quantity) > 0)) {
+      fail('quantity', 'must be a whole number greater than 0');
+    }
+    if (readPaymentMethod(cells.get('payment') ?? '') === 'unknown') {
+      fail('payment', 'is neither cash on delivery (COD, thu hộ) nor paid (đã thanh toán, chuyển khoản, ví)');
+    }
+    if (externalId === '') continue;
+    const group = groups.get(externalId) ?? { rows: [], badRows: [] };
+    groups.set(externalId, group);
+    if (rowErrors.length > errorsBefore) group.badRows.push(row);
+    else group.rows.push({ row, cells });
+  }
+
+  const orders: RawOrder[] = [];
+  const externalIdLabel = columns.get('externalId')!.label;
+  for (const [externalId, group] of groups) {
+    if (group.badRows.length > 0) {
+      for (const good of group.rows) {
+        rowErrors.push({
+          row: good.row,
+          field: FIELD_WORDS.externalId,
+          label: externalIdLabel,
+          message: `order held back: row ${group.badRows.join(', ')} of the same order has errors`,
+        });
+      }
+      continue;
+    }
+    orders.push(toRawOrder(source, externalId, group.rows));
+  }
+  rowErrors.sort((a, b) => a.row - b.row);
+  return { orders, rowErrors };
+}
+
+function firstNonEmpty(rows: GoodRow[], key: ColumnKey): string | undefined {
+  for (const row of rows) {
+    const value = row.cells.get(key);
+    if (value !== undefined && value !== '') return value;
+  }
+  return undefined;
+}
+
+function toRawOrder(channel: Channel, externalId: string, rows: GoodRow[]): RawOrder {
+  const first = rows[0]!.cells;
+  const street = first.get('address') ?? '';
+  const parts: RawAddressParts = { street };
+  for (const key of ['ward', 'district', 'province'] as const) {
+    const value = first.get(key);
+    if (value !== undefined && value !== '') parts[key] = value;
+  }
+  const hasParts = parts.ward !== undefined || parts.district !== undefined || parts.province !== undefined;
+  const lines: RawOrderLine[] = rows.map(({ cells }) => ({
+    sku: cells.get('sku') ?? '',
+    quantity: cells.get('quantity') ?? '',
+    unitPrice: cells.get('unitPrice') ?? '',
+  }));
+  const order: RawOrder = {
+    channel,
+    externalId,
+    buyer: {
+      name: first.get('name') ?? '',
+      phone: first.get('phone') ?? '',
+      address: hasParts ? parts : street,
+    },
+    lines,
+  };
+  const placedAt = firstNonEmpty(rows, 'placedAt');
+  if (placedAt !== undefined) order.placedAt = placedAt;
+  // Exports repeat order-level values on every line, or write them on the first line only.
+  const shippingFee = firstNonEmpty(rows, 'shippingFee');
+  if (shippingFee !== undefined) order.shippingFee = shippingFee;
+  const payment = readPaymentMethod(first.get('payment') ?? '');
+  if (payment === 'cod' || payment === 'prepaid') order.paymentMethod = payment;
+  const note = firstNonEmpty(rows, 'note');
+  if (note !== undefined) order.note = note;
+  return order;
+}
+
+function sourceOf(request: InboundRequest): SpreadsheetSource {
+  const source = request.query['source'];
+  if (source === undefined || !(SPREADSHEET_SOURCES as readonly string[]).includes(source)) {
+    throw new ValidationError([
+      { field: 'source', message: `query parameter must be one of ${SPREADSHEET_SOURCES.join(', ')}` },
+    ]);
+  }
+  return source as SpreadsheetSource;
+}
+
+export const spreadsheetAdapter: ChannelAdapter = {
+  routes: ['POST /v1/imports/spreadsheet'],
+  channel: 'spreadsheet',
+  async handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult> {
+    verifyApiKeySignature(request, ctx.secrets.importApiKeys, ctx.now());
+    const source = sourceOf(request);
+    const { orders, rowErrors } = readSpreadsheet(source, decodeUtf8Body(request.rawBody));
+    if (orders.length === 0 && rowErrors.length === 0) {
+      throw new ValidationError([{ field: 'body', message: 'has a header row but no order rows' }]);
+    }
+    return { kind: 'orders', orders, rowErrors };
+  },
+};

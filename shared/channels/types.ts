@@ -1,0 +1,73 @@
+/**
+ * The channel adapter port. One adapter per source: it authenticates the raw bytes, parses the
+ * payload with a zod schema, names the dedupe key (channel + external order id) and maps to
+ * `RawOrder`s. Shared normalisation (shared/domain/normalise-order.ts) does the rest.
+ */
+import type { Channel, RawOrder } from '../domain/order.js';
+
+/** An HTTP request as the edge received it. `rawBody` is exactly the bytes on the wire. */
+export interface InboundRequest {
+  method: string;
+  path: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  rawBody: Buffer;
+  receivedAt: Date;
+}
+
+/** What the provider expects back when the adapter answers by itself (handshakes, ignored events). */
+export interface DirectResponse {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+export type AdapterResult =
+  /** Orders to ingest. `ack` overrides the default 2xx JSON answer (e.g. Shopee wants an empty body). */
+  | { kind: 'orders'; orders: RawOrder[]; ack?: DirectResponse; rowErrors?: RowError[] }
+  /** Authentic, but nothing to ingest (Messenger echo/delivery/read, a status we don't act on). */
+  | { kind: 'ignored'; reason: string; ack?: DirectResponse }
+  /** The adapter answers directly (Messenger GET hub.challenge). */
+  | { kind: 'direct'; response: DirectResponse };
+
+/** A spreadsheet row that could not be read; the good rows still go through. */
+export interface RowError {
+  row: number;
+  field: string;
+  label?: string;
+  message: string;
+}
+
+/** Secrets and clocks an adapter may need; the runtime supplies them from config. */
+export interface ChannelContext {
+  secrets: ChannelSecrets;
+  now: () => Date;
+  /** Fetches order detail from a marketplace API (TikTok Shop, Shopee push carry only ids). */
+  marketplace: MarketplaceClient;
+}
+
+export interface ChannelSecrets {
+  portalApiKeys: Record<string, string>; // key id → HMAC secret
+  tiktokAppKey: string;
+  tiktokAppSecret: string;
+  shopeePartnerKey: string;
+  shopeeCallbackUrl: string;
+  messengerAppSecret: string;
+  messengerVerifyToken: string;
+  zaloAppId: string;
+  zaloOaSecretKey: string;
+  importApiKeys: Record<string, string>; // operator key id → secret (spreadsheet upload)
+}
+
+export interface MarketplaceClient {
+  tiktokOrderDetail(orderId: string): Promise<unknown>;
+  shopeeOrderDetail(orderSn: string): Promise<unknown>;
+}
+
+export interface ChannelAdapter {
+  /** The route this adapter serves, e.g. `POST /v1/webhooks/tiktok`. */
+  routes: string[];
+  channel: Channel | 'spreadsheet';
+  handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult>;
+}
