@@ -89,7 +89,8 @@ export interface CarrierSandbox {
   createAttempts(clientOrderCode: string): number;
   injectFault(fault: SandboxFault, options?: { route?: SandboxRoute; times?: number }): void;
   requests(): SandboxRequestRecord[];
-  stats(): { requests: number; inFlight: number; maxInFlight: number };
+  /** `connections` counts TCP connections accepted: with keep-alive it stays near the client's concurrency. */
+  stats(): { requests: number; inFlight: number; maxInFlight: number; connections: number };
 }
 
 /** mulberry32: tiny, seedable, good enough for fault injection. */
@@ -145,8 +146,9 @@ function validateCreate(body: Record<string, unknown>): Answer | undefined {
   if (!isNonEmptyString(body.to_ward_code) && !isNonEmptyString(body.to_ward_name)) {
     return fail('to_ward_name', 'Cần mã hoặc tên phường/xã người nhận', 'TO_WARD_REQUIRED');
   }
-  if (!isInt(body.weight) || body.weight <= 0 || body.weight > 50_000) {
-    return fail('weight', 'Khối lượng phải là số nguyên gram, lớn hơn 0 và tối đa 50000', 'WEIGHT_INVALID');
+  const maxGrams = body.service_type_id === 5 ? 1_600_000 : 50_000;
+  if (!isInt(body.weight) || body.weight <= 0 || body.weight > maxGrams) {
+    return fail('weight', `Khối lượng phải là số nguyên gram, lớn hơn 0 và tối đa ${maxGrams}`, 'WEIGHT_INVALID');
   }
   for (const dimension of ['length', 'width', 'height'] as const) {
     const value = body[dimension];
@@ -233,6 +235,7 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
   const timers = new Set<NodeJS.Timeout>();
   let inFlight = 0;
   let maxInFlight = 0;
+  let connections = 0;
 
   const rate = options.rateLimitPerSecond;
   let bucket = rate ?? 0;
@@ -451,6 +454,9 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
       () => send(res, ghn(500, 'Sandbox error'), record),
     );
   });
+  server.on('connection', () => {
+    connections += 1;
+  });
   // Clients reuse connections (undici keeps them alive): keep them open longer than Node's 5 s default.
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 31_000;
@@ -479,6 +485,6 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
       faults.push({ fault, route: injectOptions?.route, remaining: injectOptions?.times ?? 1 });
     },
     requests: () => log.map((record) => ({ ...record })),
-    stats: () => ({ requests: log.length, inFlight, maxInFlight }),
+    stats: () => ({ requests: log.length, inFlight, maxInFlight, connections }),
   };
 }

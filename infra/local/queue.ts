@@ -39,6 +39,7 @@ export interface LocalQueueSpec {
 export type QueueConsumerResult =
   | { batchItemFailures?: Array<{ itemIdentifier: string }> | null }
   | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: consumers are Lambda handlers, which may return nothing
   | void;
 
 export type QueueConsumer = (
@@ -165,14 +166,21 @@ interface StoredMessage {
   /** When the message last became visible (the batching window runs from the oldest). */
   visibleSince: number;
   heapIndex: number;
+  /** Order of entry into the heap: ties on `visibleAt` keep send/receive order. */
+  heapSeq: number;
   /** Bumped each time the message enters the FIFO; older FIFO entries are stale. */
   fifoToken: number;
   lastFailure: string | undefined;
 }
 
-/** Min-heap on `visibleAt` whose elements know their index, so removal is O(log n). */
+function earlier(a: StoredMessage, b: StoredMessage): boolean {
+  return a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.heapSeq < b.heapSeq);
+}
+
+/** Min-heap on (`visibleAt`, entry order) whose elements know their index, so removal is O(log n). */
 class VisibilityHeap {
   private readonly items: StoredMessage[] = [];
+  private seq = 0;
 
   get size(): number {
     return this.items.length;
@@ -183,6 +191,8 @@ class VisibilityHeap {
   }
 
   push(message: StoredMessage): void {
+    this.seq += 1;
+    message.heapSeq = this.seq;
     message.heapIndex = this.items.length;
     this.items.push(message);
     this.up(message.heapIndex);
@@ -206,7 +216,7 @@ class VisibilityHeap {
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
       const parent = this.items[parentIndex]!;
-      if (parent.visibleAt <= item.visibleAt) break;
+      if (!earlier(item, parent)) break;
       this.items[index] = parent;
       parent.heapIndex = index;
       index = parentIndex;
@@ -224,9 +234,9 @@ class VisibilityHeap {
       if (left >= length) break;
       const right = left + 1;
       let child = left;
-      if (right < length && this.items[right]!.visibleAt < this.items[left]!.visibleAt) child = right;
+      if (right < length && earlier(this.items[right]!, this.items[left]!)) child = right;
       const childItem = this.items[child]!;
-      if (childItem.visibleAt >= item.visibleAt) break;
+      if (!earlier(childItem, item)) break;
       this.items[index] = childItem;
       childItem.heapIndex = index;
       index = child;
@@ -557,6 +567,7 @@ export class LocalQueue {
       visibleAt: now,
       visibleSince: now,
       heapIndex: -1,
+      heapSeq: 0,
       fifoToken: 0,
       lastFailure: undefined,
     };

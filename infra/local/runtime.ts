@@ -42,6 +42,11 @@ export interface LocalRuntimeOptions {
   marketplace?: { latencyMs?: number | [number, number]; failureRate?: number; seed?: number };
   /** Port for the HTTP API; 0 (default) picks a free one. Always bound to 127.0.0.1. */
   port?: number;
+  /**
+   * The pipeline's clock. The demo runs a June harvest day whatever today is, so receipt times,
+   * pickup dates, freshness and growing-area code validity all follow the scenario's calendar.
+   */
+  clock?: () => Date;
 }
 
 export interface LocalRuntime {
@@ -56,6 +61,7 @@ export interface LocalRuntime {
   marketplace: MarketplaceSandbox;
   notifications: NotificationSink;
   secrets: ChannelSecrets;
+  clock: () => Date;
   /** Resolves when every queue is empty and nothing is in flight. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -63,6 +69,7 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const timeScale = options.timeScale ?? 0.02;
+  const now = options.clock ?? (() => new Date());
   const logLevel = options.logLevel ?? 'SILENT';
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async () => {
@@ -87,6 +94,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       latencyMs: options.carrier?.latencyMs ?? [5, 40],
       failureRate: options.carrier?.failureRate ?? 0.01,
       timeoutRate: options.carrier?.timeoutRate ?? 0,
+      now,
     });
     cleanups.push(() => carrier.stop());
     const marketplace = createMarketplaceSandbox({
@@ -146,6 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       orders,
       allocations,
       publisher,
+      now,
       logger: logger('allocateOrder'),
       deadLetter: deadLetterFor('allocation'),
       maxReceiveCount: topology.queues.allocation.maxReceiveCount,
@@ -160,6 +169,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       defaultCarrier: 'ghn',
       publisher,
+      now,
       logger: logger('bookPickup'),
       deadLetter: deadLetterFor('pickup'),
       maxReceiveCount: topology.queues.pickup.maxReceiveCount,
@@ -177,6 +187,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       doc,
       tableName,
       publisher,
+      now,
       logger: logger('trackLot'),
       deadLetter: deadLetterFor('lot'),
       maxReceiveCount: topology.queues.lot.maxReceiveCount,
@@ -192,9 +203,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     > = {
       ingestHttp: buildIngestHandler({
         adapters: ADAPTERS,
-        channelContext: { secrets, now: () => new Date(), marketplace },
+        channelContext: { secrets, now, marketplace },
         orders,
         publisher,
+        now,
         logger: logger('ingestHttp'),
       }),
       queryHttp: buildQueryHandler({ doc, tableName, logger: logger('queryHttp') }),
@@ -227,6 +239,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       marketplace,
       notifications,
       secrets,
+      clock: now,
       drain: async (timeoutMs = 120_000) => {
         // Draining one queue can feed another (allocation → pickup → lot): loop until all are idle.
         const deadline = Date.now() + timeoutMs;

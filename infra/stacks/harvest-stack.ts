@@ -6,6 +6,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -29,7 +30,7 @@ import {
 } from '../topology.js';
 
 export interface HarvestStackProps extends StackProps {
-  /** Deployment stage (`dev`, `prod`…): names the bus and the channel secret. */
+  /** Deployment stage (`dev`, `prod`…): names the stack, the bus and the secrets. */
   stage: string;
   /** Repository root: function entries and the lock file are resolved against it. */
   projectRoot: string;
@@ -73,12 +74,30 @@ const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.sli
 const serviceName = (spec: FunctionSpec): string => spec.entry.split('/').at(-2) ?? spec.entry;
 
 /**
- * Functions behind channel routes verify request signatures, so they (and only they) read the
- * channel secrets: every webhook route, and every route that writes (portal orders, spreadsheet
- * uploads authenticate with API keys).
+ * Secrets each function reads, by the environment variable its config expects (shared/config.ts).
+ * Secrets Manager JSON secrets named `harvest/<stage>/<name>`, created by operators: the values are
+ * issued by TikTok, Shopee, Meta, Zalo and GHN and must never pass through CloudFormation.
+ * Not in the topology because the local runtime has no secrets.
+ *
+ * Why Secrets Manager rather than SSM Parameter Store: GetParameter's default quota is 40 TPS per
+ * account and region, and a flash sale cold-starts hundreds of instances within seconds;
+ * GetSecretValue allows 10,000 TPS. Three secrets cost $1.20 a month.
  */
-const receivesChannelTraffic = (route: RouteSpec): boolean =>
-  route.path.startsWith('/v1/webhooks/') || route.method !== 'GET';
+export const FUNCTION_SECRETS: Partial<Record<FunctionName, Record<string, string>>> = {
+  // Provider signing keys, portal and spreadsheet-import API keys: ingest verifies every request.
+  ingestHttp: { CHANNEL_SECRETS_NAME: 'channel-secrets' },
+  // GHN token and shop id.
+  bookPickup: { CARRIER_SECRETS_NAME: 'carrier-secrets' },
+  // Zalo Official Account access token.
+  notifyCooperative: { ZALO_SECRETS_NAME: 'zalo-secrets' },
+};
+
+/**
+ * A route needs no API Gateway authorizer only when its function authenticates every request
+ * itself: channel signatures are computed over the raw body, which an authorizer never sees.
+ */
+const authenticatesInHandler = (route: RouteSpec): boolean =>
+  FUNCTION_SECRETS[route.function]?.CHANNEL_SECRETS_NAME !== undefined;
 
 const entries = <K extends string, V>(record: Record<K, V>): [K, V][] => Object.entries(record) as [K, V][];
 
@@ -126,17 +145,19 @@ export class HarvestStack extends Stack {
       retention: ARCHIVE_RETENTION,
     });
 
-    // ---- Channel secrets: Secrets Manager, one JSON secret per stage, created by operators (the
-    // values are issued by TikTok, Shopee, Meta, Zalo and must never pass through CloudFormation).
-    // Why not SSM Parameter Store: GetParameter's default quota is 40 TPS per account and region,
-    // and a flash sale cold-starts hundreds of ingest instances in seconds; GetSecretValue allows
-    // 10,000 TPS. One secret costs $0.40/month and is read once per cold start.
-    const channelSecrets = secretsmanager.Secret.fromSecretNameV2(
-      this,
-      'ChannelSecrets',
-      `harvest/${props.stage}/channel-secrets`,
-    );
-    const channelFunctions = new Set(topology.routes.filter(receivesChannelTraffic).map((r) => r.function));
+    const secrets = new Map<string, secretsmanager.ISecret>();
+    const secret = (name: string): secretsmanager.ISecret => {
+      let found = secrets.get(name);
+      if (!found) {
+        found = secretsmanager.Secret.fromSecretNameV2(
+          this,
+          `${pascal(name)}Secret`,
+          `harvest/${props.stage}/${name}`,
+        );
+        secrets.set(name, found);
+      }
+      return found;
+    };
 
     // ---- Functions: defaults in HarvestFunction; here only what each may do.
     const functions = {} as Record<FunctionName, HarvestFunction>;
@@ -148,7 +169,9 @@ export class HarvestStack extends Stack {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: props.logLevel ?? 'INFO',
       };
-      if (channelFunctions.has(name)) environment.CHANNEL_SECRETS_NAME = channelSecrets.secretName;
+      for (const [variable, secretName] of Object.entries(FUNCTION_SECRETS[name] ?? {})) {
+        environment[variable] = secret(secretName).secretName;
+      }
 
       const fn = new HarvestFunction(this, pascal(name), {
         spec,
@@ -160,7 +183,8 @@ export class HarvestStack extends Stack {
       else if (spec.table === 'write') this.table.grantWriteData(fn.function);
       else this.table.grantReadWriteData(fn.function);
       if (spec.publishes) this.bus.grantPutEventsTo(fn.function);
-      if (channelFunctions.has(name)) channelSecrets.grantRead(fn.function);
+      for (const secretName of Object.values(FUNCTION_SECRETS[name] ?? {}))
+        secret(secretName).grantRead(fn.function);
 
       acknowledgeFunctionFindings(fn, this.table);
       functions[name] = fn;
@@ -169,6 +193,7 @@ export class HarvestStack extends Stack {
 
     // ---- Queues: one work queue + DLQ per consumer, event source from the topology's numbers.
     const queues = {} as Record<QueueName, { queue: sqs.Queue; dlq: sqs.Queue }>;
+    const consumers = new Set<FunctionName>();
     for (const [name, spec] of entries<QueueName, QueueSpec>(topology.queues)) {
       const id = pascal(name);
       const dlq = new sqs.Queue(this, `${id}Dlq`, {
@@ -190,7 +215,17 @@ export class HarvestStack extends Stack {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
       });
-      functions[spec.consumer].function.addEventSource(
+      const consumer = functions[spec.consumer].function;
+      // The consumer parks a poison message (or one on its last attempt) in the DLQ itself, with
+      // the reason attached, so it needs the DLQ's URL, the receive limit and SendMessage on it.
+      if (consumers.has(spec.consumer)) {
+        throw new Error(`${spec.consumer} consumes two queues, so its DLQ_URL would be ambiguous`);
+      }
+      consumers.add(spec.consumer);
+      consumer.addEnvironment('DLQ_URL', dlq.queueUrl);
+      consumer.addEnvironment('MAX_RECEIVE_COUNT', String(spec.maxReceiveCount));
+      dlq.grantSendMessages(consumer);
+      consumer.addEventSource(
         new SqsEventSource(queue, {
           batchSize: spec.batchSize,
           maxBatchingWindow: Duration.seconds(spec.batchingWindowSeconds),
@@ -248,10 +283,11 @@ export class HarvestStack extends Stack {
       throttle: API_THROTTLE,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        // No headers, query strings or bodies: they may carry buyer contact details.
+        // No query strings or bodies: they may carry buyer contact details.
         format: apigwAccessLogFormat(),
       },
     });
+    const iamAuthorizer = new HttpIamAuthorizer();
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of topology.routes) {
       let integration = integrations.get(route.function);
@@ -262,15 +298,22 @@ export class HarvestStack extends Stack {
         );
         integrations.set(route.function, integration);
       }
+      const selfAuthenticated = authenticatesInHandler(route);
       const [httpRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [apigwv2.HttpMethod[route.method]],
         integration,
+        // Everything else (the read API) is closed to all but signed IAM callers (operators'
+        // tools, partner roles) until partner authentication is designed.
+        ...(selfAuthenticated ? {} : { authorizer: iamAuthorizer }),
       });
-      // No API Gateway authorizer on any route: callers are authenticated in the function, where
-      // the raw body and the caller's key are at hand.
-      if (httpRoute)
-        Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: routeAuthReason(route) });
+      if (httpRoute && selfAuthenticated) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Channel traffic is authenticated in the function: provider signatures over the raw request body (webhooks) and HMAC API keys (portal, spreadsheet import). An authorizer never sees the raw body a signature covers.',
+        });
+      }
     }
 
     // ---- Alarms and dashboard.
@@ -390,13 +433,6 @@ export class HarvestStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
   }
-}
-
-/** Why a route has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4). */
-function routeAuthReason(route: RouteSpec): string {
-  return receivesChannelTraffic(route)
-    ? 'Channel traffic is authenticated in the function: provider signatures over the raw request body (webhooks) and HMAC API keys (portal, spreadsheet import). An authorizer never sees the raw body a signature covers.'
-    : 'Read API: the function authenticates the caller (cooperative, logistics partner, exporter) and scopes every query to that caller; callers are partner systems with API keys, not users of an identity provider a JWT authorizer could trust.';
 }
 
 /** JSON access log with request id, route, status and latency; nothing from the request body. */

@@ -82,8 +82,9 @@ export function digitsFrom(seed: string, length: number): string {
 }
 
 function epochSecondsOf(placedAt: string | number | undefined, now: Date): number {
-  if (typeof placedAt === 'number')
+  if (typeof placedAt === 'number') {
     return placedAt < 1e11 ? Math.floor(placedAt) : Math.floor(placedAt / 1000);
+  }
   if (typeof placedAt === 'string') {
     const ms = Date.parse(placedAt);
     if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
@@ -100,8 +101,9 @@ function isoOf(placedAt: string | number | undefined, now: Date): string {
 function numeric(value: number | string | undefined, what: string): number {
   if (value === undefined) return 0;
   const n = typeof value === 'number' ? value : Number(value.trim());
-  if (!Number.isFinite(n))
+  if (!Number.isFinite(n)) {
     throw new TypeError(`encoder: ${what} must be numeric, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
@@ -343,12 +345,15 @@ function tiktokRecipient(
     const levels: Record<string, unknown>[] = [
       { address_level: 'L0', address_level_name: 'Country', address_name: 'Việt Nam' },
     ];
-    if (address.province)
+    if (address.province) {
       levels.push({ address_level: 'L1', address_level_name: 'Province', address_name: address.province });
-    if (address.district)
+    }
+    if (address.district) {
       levels.push({ address_level: 'L2', address_level_name: 'District', address_name: address.district });
-    if (address.ward)
+    }
+    if (address.ward) {
       levels.push({ address_level: 'L3', address_level_name: 'Ward', address_name: address.ward });
+    }
     recipient['district_info'] = levels;
   }
   return recipient;

@@ -74,7 +74,7 @@ export function parseJsonLossless(text: string): unknown {
 export function decodeUtf8Body(rawBody: Buffer): string {
   if (rawBody.length >= 2 && rawBody[0] === 0xff && rawBody[1] === 0xfe) {
     throw new ValidationError([
-      { field: 'body', message: 'is UTF-16 text; send UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)")' },
+      { field: 'body', message: 'is UTF-16 text; send UTF-8 (from Excel: save as "CSV UTF-8")' },
     ]);
   }
   try {

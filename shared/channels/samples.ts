@@ -69,7 +69,12 @@ export const SAMPLE_ORDERS = {
     buyer: {
       name: 'Lê Thu Trang',
       phone: '84903123456',
-      address: { street: '88 Trần Phú', ward: 'Phường Văn Quán', district: 'Quận Hà Đông', province: 'Hà Nội' },
+      address: {
+        street: '88 Trần Phú',
+        ward: 'Phường Văn Quán',
+        district: 'Quận Hà Đông',
+        province: 'Hà Nội',
+      },
     },
     lines: [
       { sku: 'LYCHEE-LN-10KG', quantity: 1, unitPrice: 380_000 },
@@ -81,7 +86,11 @@ export const SAMPLE_ORDERS = {
   },
   messenger: {
     externalId: 'FB-FORM-8812',
-    buyer: { name: 'Phạm Minh Châu', phone: '0988 111 222', address: '25/3 Nguyễn Văn Cừ, Phường Bồ Đề, Hà Nội' },
+    buyer: {
+      name: 'Phạm Minh Châu',
+      phone: '0988 111 222',
+      address: '25/3 Nguyễn Văn Cừ, Phường Bồ Đề, Hà Nội',
+    },
     lines: [{ sku: 'LYCHEE-LN-2KG', quantity: 2, unitPrice: 90_000 }],
     note: 'Cho mình 2 thùng vải thiều Lục Ngạn',
   },
@@ -90,7 +99,12 @@ export const SAMPLE_ORDERS = {
     buyer: {
       name: 'Hoàng Văn Tú',
       phone: '84912000111',
-      address: { street: 'Thôn Phì Điền', ward: 'Xã Phì Điền', district: 'Huyện Lục Ngạn', province: 'Tỉnh Bắc Giang' },
+      address: {
+        street: 'Thôn Phì Điền',
+        ward: 'Xã Phì Điền',
+        district: 'Huyện Lục Ngạn',
+        province: 'Tỉnh Bắc Giang',
+      },
     },
     lines: [
       { sku: 'LYCHEE-LN-5KG', quantity: 1, unitPrice: 200_000 },
@@ -121,7 +135,11 @@ export const SAMPLE_ORDERS = {
       buyer: {
         name: 'Đỗ Quang Huy',
         phone: '0977 000 333',
-        address: { street: 'Số 7, ngõ 15 Lý Thường Kiệt', ward: 'Phường Kinh Bắc', province: 'Tỉnh Bắc Ninh' },
+        address: {
+          street: 'Số 7, ngõ 15 Lý Thường Kiệt',
+          ward: 'Phường Kinh Bắc',
+          province: 'Tỉnh Bắc Ninh',
+        },
       },
       lines: [{ sku: 'OCOP-MIEN-CHU-1KG', quantity: 5, unitPrice: '65.000' }],
       shippingFee: '20.000',
@@ -179,20 +197,10 @@ export function buildChannelSamples(secrets: ChannelSecrets): Record<string, Cha
       'Messenger page webhook with one order-form postback, in Meta’s wire format (\\uXXXX, \\/)',
       encodeMessenger(SAMPLE_ORDERS.messenger, secrets, now),
     ),
-    'messenger-handshake': {
-      description: 'Messenger subscription handshake: answer hub.challenge as text/plain',
-      ...(() => {
-        const request = messengerHandshakeRequest(secrets.messengerVerifyToken, '1158201444');
-        return {
-          method: request.method,
-          path: request.path,
-          query: request.query,
-          headers: request.headers,
-          body: '',
-          externalIds: [],
-        };
-      })(),
-    },
+    'messenger-handshake': sample('Messenger subscription handshake: answer hub.challenge as text/plain', {
+      request: messengerHandshakeRequest(secrets.messengerVerifyToken, '1158201444'),
+      externalIds: [],
+    }),
     zalo: sample(
       'Zalo OA user_submit_info from our order form (info.order lists the items), old three-level address',
       encodeZalo(SAMPLE_ORDERS.zalo, secrets, now),

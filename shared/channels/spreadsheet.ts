@@ -16,6 +16,7 @@
  */
 import type { Channel, RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
 import { type FieldIssue, ValidationError } from '../errors.js';
+import { foldKey } from '../normalise/text.js';
 import { verifyApiKeySignature } from './api-key-auth.js';
 import { parseCsv } from './csv.js';
 import { decodeUtf8Body } from './json.js';
@@ -116,15 +117,11 @@ const FIELD_WORDS: Record<ColumnKey, string> = {
 };
 
 /**
- * Header matching key: accents stripped (after NFD), đ/Đ → d by hand (they do not decompose),
- * lower case, punctuation and spaces collapsed. Kept local: only used to match column headers.
+ * Header matching key: the shared `foldKey` (accents stripped, đ → d, lower case, zero-width
+ * characters dropped) with punctuation collapsed too, so `Phường/Xã` and `phuong xa` match.
  */
 export function foldHeader(header: string): string {
-  return header
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase()
+  return foldKey(header)
     .replace(/[^a-z0-9]+/g, ' ')
     .trim();
 }

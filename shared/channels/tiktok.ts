@@ -119,8 +119,9 @@ function addressOf(recipient: TiktokOrder['recipient_address']): string | RawAdd
   if (parts.province !== undefined && street !== undefined && street.trim() !== '') {
     return { street, ...parts };
   }
-  if (recipient.full_address !== undefined && recipient.full_address.trim() !== '')
+  if (recipient.full_address !== undefined && recipient.full_address.trim() !== '') {
     return recipient.full_address;
+  }
   throw new ValidationError([
     {
       field: 'order_detail.recipient_address.full_address',
@@ -197,15 +198,17 @@ export const tiktokAdapter: ChannelAdapter = {
     verifyTiktokSignature(request, ctx.secrets.tiktokAppKey, ctx.secrets.tiktokAppSecret);
     const json = readJsonBody(request.rawBody);
     const { type } = parseOrThrow(envelopeSchema, json);
-    if (type !== TIKTOK_ORDER_STATUS_CHANGE)
+    if (type !== TIKTOK_ORDER_STATUS_CHANGE) {
       return { kind: 'ignored', reason: `TikTok webhook type ${type}` };
+    }
     const push = parseOrThrow(tiktokWebhookSchema, json);
     if (push.data.order_status !== TIKTOK_CREATE_STATUS) {
       return { kind: 'ignored', reason: `TikTok order status ${push.data.order_status}` };
     }
     const order = await fetchOrder(ctx, push.data.order_id);
-    if (order.status === 'CANCELLED')
+    if (order.status === 'CANCELLED') {
       return { kind: 'ignored', reason: 'TikTok order cancelled before fetch' };
+    }
     const raw = tiktokOrderToRawOrder(order);
     if (raw.lines.length === 0) return { kind: 'ignored', reason: 'every TikTok line item is cancelled' };
     return { kind: 'orders', orders: [raw] };

@@ -39,8 +39,9 @@ function describe(issue: Issue): string {
     }
     case 'invalid_union': {
       const alternatives = issue.errors.flat();
-      if (alternatives.length > 0 && alternatives.every((i) => received(i) === 'undefined'))
+      if (alternatives.length > 0 && alternatives.every((i) => received(i) === 'undefined')) {
         return 'is missing';
+      }
       const expected = alternatives
         .filter((i) => i.code === 'invalid_type' && i.path.length === 0)
         .map((i) => (i.code === 'invalid_type' ? (TYPE_WORDS[i.expected] ?? i.expected) : ''));
@@ -61,6 +62,10 @@ function describe(issue: Issue): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_format':
+      if (issue.format === 'datetime') {
+        return 'must be an ISO 8601 date and time with its offset, e.g. 2026-06-15T09:30:00+07:00';
+      }
+      if (issue.format === 'regex') return 'is not in the expected format';
       return `is not in the expected format (${issue.format})`;
     case 'unrecognized_keys':
       return `has unexpected field(s) ${issue.keys.join(', ')}`;
@@ -70,11 +75,31 @@ function describe(issue: Issue): string {
 }
 
 /** Plain-words field issues from a zod error; `labels` maps a field path to the source's own label. */
+/**
+ * A union (text or address object) whose value had the right shape but wrong contents is reported
+ * by the contents (`buyer.address.ward: is missing`), not as "must be text".
+ */
+function flattenUnions(issues: readonly Issue[], base: readonly PropertyKey[] = []): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of issues) {
+    const path = [...base, ...issue.path];
+    if (issue.code === 'invalid_union') {
+      const matched = issue.errors.find((alt) => alt.length > 0 && alt.every((i) => i.path.length > 0));
+      if (matched !== undefined) {
+        out.push(...flattenUnions(matched, path));
+        continue;
+      }
+    }
+    out.push({ ...issue, path } as Issue);
+  }
+  return out;
+}
+
 export function issuesFromZod(
   error: z.ZodError,
   options: { prefix?: string; labels?: Record<string, string> } = {},
 ): FieldIssue[] {
-  return error.issues.map((issue) => {
+  return flattenUnions(error.issues).map((issue) => {
     const field = fieldPath(issue.path, options.prefix);
     const label = options.labels?.[field];
     return label === undefined

@@ -7,7 +7,7 @@
 import type { RawAddressParts, RawOrder } from '../domain/order.js';
 import { addressBook, type LegacyWardEntry, type WardEntry } from './address-book.js';
 import { type Gender, personName, type Region } from './names.js';
-import type { Rng } from './random.js';
+import { type Rng, WeightedTable } from './random.js';
 
 export type BuyerQuality = 'clean' | 'messy' | 'bad';
 
@@ -85,44 +85,159 @@ const PROVINCE_WEIGHTS: Readonly<Record<string, number>> = {
 const URBAN_PROVINCES = new Set(['01', '79', '31', '48', '92', '46']);
 
 /** Mobile prefixes in use since 2018 with rough market shares (Viettel, MobiFone, VinaPhone…). */
-const MOBILE_PREFIXES: ReadonlyArray<readonly [string, number]> = [
-  ['032', 4], ['033', 4], ['034', 4], ['035', 4], ['036', 4], ['037', 4], ['038', 4], ['039', 4],
-  ['086', 4], ['096', 6], ['097', 7], ['098', 7],
-  ['070', 3], ['076', 2], ['077', 2], ['078', 2], ['079', 2], ['090', 6], ['093', 5],
-  ['081', 2], ['082', 2], ['083', 2], ['084', 2], ['085', 2], ['088', 3], ['091', 6], ['094', 5],
-  ['056', 1], ['058', 1], ['092', 1], ['059', 0.5],
-];
+const MOBILE_PREFIXES = new WeightedTable<string>([
+  ['032', 4],
+  ['033', 4],
+  ['034', 4],
+  ['035', 4],
+  ['036', 4],
+  ['037', 4],
+  ['038', 4],
+  ['039', 4],
+  ['086', 4],
+  ['096', 6],
+  ['097', 7],
+  ['098', 7],
+  ['070', 3],
+  ['076', 2],
+  ['077', 2],
+  ['078', 2],
+  ['079', 2],
+  ['090', 6],
+  ['093', 5],
+  ['081', 2],
+  ['082', 2],
+  ['083', 2],
+  ['084', 2],
+  ['085', 2],
+  ['088', 3],
+  ['091', 6],
+  ['094', 5],
+  ['056', 1],
+  ['058', 1],
+  ['092', 1],
+  ['059', 0.5],
+]);
 
 /** New prefix → the 11-digit prefix it replaced in 2018 (what old contact lists still hold). */
 const OLD_PREFIX: Readonly<Record<string, string>> = {
-  '032': '0162', '033': '0163', '034': '0164', '035': '0165', '036': '0166', '037': '0167',
-  '038': '0168', '039': '0169', '070': '0120', '079': '0121', '077': '0122', '076': '0126',
-  '078': '0128', '083': '0123', '084': '0124', '085': '0125', '081': '0127', '082': '0129',
-  '056': '0186', '058': '0188', '059': '0199',
+  '032': '0162',
+  '033': '0163',
+  '034': '0164',
+  '035': '0165',
+  '036': '0166',
+  '037': '0167',
+  '038': '0168',
+  '039': '0169',
+  '070': '0120',
+  '079': '0121',
+  '077': '0122',
+  '076': '0126',
+  '078': '0128',
+  '083': '0123',
+  '084': '0124',
+  '085': '0125',
+  '081': '0127',
+  '082': '0129',
+  '056': '0186',
+  '058': '0188',
+  '059': '0199',
 };
 
 const STREETS: readonly string[] = [
-  'Trần Hưng Đạo', 'Lê Lợi', 'Quang Trung', 'Hai Bà Trưng', 'Lý Thường Kiệt', 'Nguyễn Trãi', 'Hùng Vương',
-  'Lê Duẩn', 'Nguyễn Du', 'Phan Chu Trinh', 'Phan Bội Châu', 'Trần Phú', 'Ngô Quyền', 'Điện Biên Phủ',
-  'Nguyễn Văn Cừ', 'Lê Hồng Phong', 'Nguyễn Thị Minh Khai', 'Võ Thị Sáu', 'Bạch Đằng', 'Hoàng Văn Thụ',
-  'Nguyễn Văn Linh', 'Trường Chinh', 'Lê Thánh Tông', 'Tôn Đức Thắng', 'Lạc Long Quân', 'Nguyễn Chí Thanh',
+  'Trần Hưng Đạo',
+  'Lê Lợi',
+  'Quang Trung',
+  'Hai Bà Trưng',
+  'Lý Thường Kiệt',
+  'Nguyễn Trãi',
+  'Hùng Vương',
+  'Lê Duẩn',
+  'Nguyễn Du',
+  'Phan Chu Trinh',
+  'Phan Bội Châu',
+  'Trần Phú',
+  'Ngô Quyền',
+  'Điện Biên Phủ',
+  'Nguyễn Văn Cừ',
+  'Lê Hồng Phong',
+  'Nguyễn Thị Minh Khai',
+  'Võ Thị Sáu',
+  'Bạch Đằng',
+  'Hoàng Văn Thụ',
+  'Nguyễn Văn Linh',
+  'Trường Chinh',
+  'Lê Thánh Tông',
+  'Tôn Đức Thắng',
+  'Lạc Long Quân',
+  'Nguyễn Chí Thanh',
 ];
 const STREETS_NORTH: readonly string[] = [
-  'Giải Phóng', 'Kim Mã', 'Xuân Thủy', 'Cầu Giấy', 'Láng', 'Tây Sơn', 'Đội Cấn', 'Hoàng Quốc Việt',
-  'Phạm Văn Đồng', 'Minh Khai', 'Âu Cơ', 'Khuất Duy Tiến', 'Lê Văn Lương', 'Tố Hữu', 'Bạch Mai',
-  'Kim Ngưu', 'Tam Trinh', 'Nguyễn Khang', 'Trần Duy Hưng', 'Nguyễn Văn Huyên', 'Lê Trọng Tấn',
+  'Giải Phóng',
+  'Kim Mã',
+  'Xuân Thủy',
+  'Cầu Giấy',
+  'Láng',
+  'Tây Sơn',
+  'Đội Cấn',
+  'Hoàng Quốc Việt',
+  'Phạm Văn Đồng',
+  'Minh Khai',
+  'Âu Cơ',
+  'Khuất Duy Tiến',
+  'Lê Văn Lương',
+  'Tố Hữu',
+  'Bạch Mai',
+  'Kim Ngưu',
+  'Tam Trinh',
+  'Nguyễn Khang',
+  'Trần Duy Hưng',
+  'Nguyễn Văn Huyên',
+  'Lê Trọng Tấn',
 ];
 const STREETS_SOUTH: readonly string[] = [
-  'Cách Mạng Tháng Tám', 'Nguyễn Đình Chiểu', 'Lê Văn Sỹ', 'Võ Văn Tần', 'Nam Kỳ Khởi Nghĩa',
-  'Xô Viết Nghệ Tĩnh', 'Phan Xích Long', 'Nguyễn Oanh', 'Lê Văn Việt', 'Kha Vạn Cân', 'Huỳnh Tấn Phát',
-  'Nguyễn Thị Thập', 'Lũy Bán Bích', 'Phạm Văn Chiêu', 'Nguyễn Kiệm', 'Bùi Đình Túy', 'Võ Văn Ngân',
+  'Cách Mạng Tháng Tám',
+  'Nguyễn Đình Chiểu',
+  'Lê Văn Sỹ',
+  'Võ Văn Tần',
+  'Nam Kỳ Khởi Nghĩa',
+  'Xô Viết Nghệ Tĩnh',
+  'Phan Xích Long',
+  'Nguyễn Oanh',
+  'Lê Văn Việt',
+  'Kha Vạn Cân',
+  'Huỳnh Tấn Phát',
+  'Nguyễn Thị Thập',
+  'Lũy Bán Bích',
+  'Phạm Văn Chiêu',
+  'Nguyễn Kiệm',
+  'Bùi Đình Túy',
+  'Võ Văn Ngân',
 ];
 const HAMLETS_NORTH: readonly string[] = [
-  'Thôn Đông', 'Thôn Trung', 'Thôn Hạ', 'Thôn Thượng', 'Thôn Tân Lập', 'Thôn Phú Mỹ', 'Thôn Đồng Tâm',
-  'Thôn Bãi', 'Thôn Chùa', 'Thôn Cầu', 'Thôn Ngọc', 'Thôn Mới', 'Xóm Chợ', 'Xóm Giữa',
+  'Thôn Đông',
+  'Thôn Trung',
+  'Thôn Hạ',
+  'Thôn Thượng',
+  'Thôn Tân Lập',
+  'Thôn Phú Mỹ',
+  'Thôn Đồng Tâm',
+  'Thôn Bãi',
+  'Thôn Chùa',
+  'Thôn Cầu',
+  'Thôn Ngọc',
+  'Thôn Mới',
+  'Xóm Chợ',
+  'Xóm Giữa',
 ];
 const HAMLETS_SOUTH: readonly string[] = [
-  'Ấp Bình Hòa', 'Ấp Tân Thạnh', 'Ấp Phú Lợi', 'Ấp Long Hưng', 'Ấp Mỹ Điền', 'Ấp An Phú', 'Ấp Hòa Bình',
+  'Ấp Bình Hòa',
+  'Ấp Tân Thạnh',
+  'Ấp Phú Lợi',
+  'Ấp Long Hưng',
+  'Ấp Mỹ Điền',
+  'Ấp An Phú',
+  'Ấp Hòa Bình',
 ];
 
 /** Free text no resolver can place: a person has to call the buyer. */
@@ -141,23 +256,32 @@ function regionOf(provinceCode: string): Region {
   return n <= 38 ? 'north' : n <= 68 ? 'central' : 'south';
 }
 
-let provinceTable: Array<readonly [string, number]> | undefined;
-function provinceWeights(): Array<readonly [string, number]> {
-  provinceTable ??= addressBook().provinces.map((p) => [p.code, PROVINCE_WEIGHTS[p.code] ?? 0.5] as const);
+let provinceTable: WeightedTable<string> | undefined;
+function provinceWeights(): WeightedTable<string> {
+  provinceTable ??= new WeightedTable(
+    addressBook().provinces.map((p) => [p.code, PROVINCE_WEIGHTS[p.code] ?? 0.5] as const),
+  );
   return provinceTable;
 }
 
-const wardTables = new Map<string, Array<readonly [WardEntry, number]>>();
-function wardWeights(provinceCode: string): Array<readonly [WardEntry, number]> {
+const wardTables = new Map<string, WeightedTable<WardEntry>>();
+function wardWeights(provinceCode: string): WeightedTable<WardEntry> {
   let table = wardTables.get(provinceCode);
   if (!table) {
     const urban = URBAN_PROVINCES.has(provinceCode);
-    table = addressBook()
+    const entries = addressBook()
       .wards(provinceCode)
       .map((w) => {
-        const weight = w.name.startsWith('Phường') ? (urban ? 4 : 2) : w.name.startsWith('Đặc khu') ? 0.02 : 1;
+        const weight = w.name.startsWith('Phường')
+          ? urban
+            ? 4
+            : 2
+          : w.name.startsWith('Đặc khu')
+            ? 0.02
+            : 1;
         return [w, weight] as const;
       });
+    table = new WeightedTable(entries);
     wardTables.set(provinceCode, table);
   }
   return table;
@@ -178,7 +302,7 @@ function legacyChoices(provinceCode: string): LegacyWardEntry[] {
 
 /** A mobile number in national format, `0xxxxxxxxx`. */
 export function mobileNumber(rng: Rng): string {
-  return rng.weighted(MOBILE_PREFIXES) + rng.chars(7, '0123456789');
+  return rng.draw(MOBILE_PREFIXES) + rng.chars(7, '0123456789');
 }
 
 function streetLine(rng: Rng, provinceCode: string, wardName: string): string {
@@ -206,7 +330,10 @@ function streetLine(rng: Rng, provinceCode: string, wardName: string): string {
       [`${n} ${street}`, 30],
       [`Số ${n} ${street}`, 15],
       [`${n}/${rng.int(1, 60)}/${rng.int(1, 30)} ${street}`, 8],
-      [`Căn hộ ${rng.int(2, 25)}.${String(rng.int(1, 20)).padStart(2, '0')} tòa ${rng.pick(['A', 'B', 'C'])} ${street}`, 12],
+      [
+        `Căn hộ ${rng.int(2, 25)}.${String(rng.int(1, 20)).padStart(2, '0')} tòa ${rng.pick(['A', 'B', 'C'])} ${street}`,
+        12,
+      ],
     ] as const);
   }
   return rng.weighted([
@@ -214,7 +341,10 @@ function streetLine(rng: Rng, provinceCode: string, wardName: string): string {
     [`Số ${n} ${street}`, 30],
     [`${n} ${street}`, 15],
     [`Số ${n} ngách ${rng.int(1, 200)}/${rng.int(1, 80)} ${street}`, 10],
-    [`Phòng ${rng.int(2, 30)}${String(rng.int(1, 20)).padStart(2, '0')} tòa ${rng.pick(['A', 'B', 'C', 'D'])}${rng.int(1, 5)} ${street}`, 8],
+    [
+      `Phòng ${rng.int(2, 30)}${String(rng.int(1, 20)).padStart(2, '0')} tòa ${rng.pick(['A', 'B', 'C', 'D'])}${rng.int(1, 5)} ${street}`,
+      8,
+    ],
     [`Ngõ ${rng.int(1, 500)} ${street}`, 7],
   ] as const);
 }
@@ -254,11 +384,7 @@ function abbreviateProvince(rng: Rng, name: string): string {
 
 /** Marks stripped and đ → d, keeping case: what a phone without a Vietnamese keyboard sends. */
 export function stripDiacritics(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D');
+  return s.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');
 }
 
 function messyPhone(rng: Rng, national: string): string {
@@ -281,7 +407,11 @@ function oldPhone(rng: Rng, national: string): string | undefined {
   const old = OLD_PREFIX[national.slice(0, 3)];
   if (old === undefined) return undefined;
   const rest = national.slice(3);
-  return rng.pick([`${old}${rest}`, `${old} ${rest.slice(0, 3)} ${rest.slice(3)}`, `${old}.${rest.slice(0, 3)}.${rest.slice(3)}`]);
+  return rng.pick([
+    `${old}${rest}`,
+    `${old} ${rest.slice(0, 3)} ${rest.slice(3)}`,
+    `${old}.${rest.slice(0, 3)}.${rest.slice(3)}`,
+  ]);
 }
 
 function badPhone(rng: Rng, national: string): string {
@@ -320,7 +450,8 @@ export function pickMessKinds(rng: Rng, withMoney = true): MessKind[] {
   }
   // Decomposing text without marks does nothing; an old prefix is itself a phone format.
   if (out.includes('nfd') && out.includes('no-diacritics')) out.splice(out.indexOf('nfd'), 1);
-  if (out.includes('phone-format') && out.includes('old-phone-prefix')) out.splice(out.indexOf('phone-format'), 1);
+  if (out.includes('phone-format') && out.includes('old-phone-prefix'))
+    out.splice(out.indexOf('phone-format'), 1);
   return out;
 }
 
@@ -341,7 +472,7 @@ export function generateBuyer(rng: Rng, options: BuyerOptions = {}): DemoBuyer {
           ] as const)
       : [];
 
-  const provinceCode = options.provinceCode ?? rng.weighted(provinceWeights());
+  const provinceCode = options.provinceCode ?? rng.draw(provinceWeights());
   const province = addressBook().province(provinceCode);
   if (!province) throw new Error(`unknown province ${provinceCode}`);
   const region = regionOf(provinceCode);
@@ -356,7 +487,7 @@ export function generateBuyer(rng: Rng, options: BuyerOptions = {}): DemoBuyer {
     mess.splice(mess.indexOf('legacy-address'), 1, 'phone-format');
   }
   const legacy = legacyPool.length > 0 ? rng.pick(legacyPool) : undefined;
-  const ward = legacy ? undefined : rng.weighted(wardWeights(provinceCode));
+  const ward = legacy ? undefined : rng.draw(wardWeights(provinceCode));
   const wardCode = legacy?.newWardCode ?? ward?.code;
   const street = streetLine(rng, provinceCode, legacy?.newWardName ?? ward?.name ?? 'Phường');
 
@@ -440,7 +571,12 @@ export function generateBuyers(rng: Rng, count: number, options: BuyersOptions =
   const out: DemoBuyer[] = [];
   for (let i = 0; i < count; i++) {
     const quality = drawQuality(rng, options.messyShare ?? 0.15, options.badShare ?? 0.005);
-    out.push(generateBuyer(rng, { quality, ...(options.addressStyle ? { addressStyle: options.addressStyle } : {}) }));
+    out.push(
+      generateBuyer(rng, {
+        quality,
+        ...(options.addressStyle ? { addressStyle: options.addressStyle } : {}),
+      }),
+    );
   }
   return out;
 }

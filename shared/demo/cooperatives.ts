@@ -60,9 +60,30 @@ const GROUP_NAMES: readonly string[] = [
 
 /** Villages (thôn, bản) used to tell apart several cooperatives of one commune. */
 const VILLAGES: readonly string[] = [
-  'Khuôn Thần', 'Bãi Chợ', 'Đồng Vành', 'Cầu Đất', 'Hố Sâu', 'Trại Ba', 'Đồng Giao', 'Na Hem',
-  'Già Khè', 'Lục Liêu', 'Đồng Cao', 'Thanh Giang', 'Đồng Mạ', 'Làng Thum', 'Khe Nghè', 'Tân Thành',
-  'Đông Mẫu', 'Thác Lười', 'Suối Ván', 'Hòa Bình', 'Đồng Tâm', 'Phố Kim', 'Nà Lang', 'Bến Lường',
+  'Khuôn Thần',
+  'Bãi Chợ',
+  'Đồng Vành',
+  'Cầu Đất',
+  'Hố Sâu',
+  'Trại Ba',
+  'Đồng Giao',
+  'Na Hem',
+  'Già Khè',
+  'Lục Liêu',
+  'Đồng Cao',
+  'Thanh Giang',
+  'Đồng Mạ',
+  'Làng Thum',
+  'Khe Nghè',
+  'Tân Thành',
+  'Đông Mẫu',
+  'Thác Lười',
+  'Suối Ván',
+  'Hòa Bình',
+  'Đồng Tâm',
+  'Phố Kim',
+  'Nà Lang',
+  'Bến Lường',
 ];
 
 /** The old commune's bare name: "Xã Phượng Sơn" → "Phượng Sơn". */
@@ -152,7 +173,8 @@ function uniqueName(rng: Rng, kind: CooperativeKind, place: string, district: st
             : GROUP_NAMES
           : COOPERATIVE_NAMES;
       // Later attempts name the village (thôn) instead of the commune, then number it.
-      const where = attempt < 3 ? place : attempt < 8 ? `${rng.pick(VILLAGES)} ${place}` : `${place} ${attempt}`;
+      const where =
+        attempt < 3 ? place : attempt < 8 ? `${rng.pick(VILLAGES)} ${place}` : `${place} ${attempt}`;
       name = rng.pick(templates).replace('{place}', where);
     }
     if (!used.has(name)) {

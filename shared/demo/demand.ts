@@ -5,7 +5,7 @@
  */
 import type { RawOrder } from '../domain/order.js';
 import { PRODUCTS } from '../domain/product.js';
-import { createRng, type Rng } from './random.js';
+import { createRng, type Rng, WeightedTable } from './random.js';
 
 export const SKU = {
   lychee2: 'LYCHEE-LN-2KG',
@@ -18,7 +18,9 @@ export const SKU = {
   yenTheChicken: 'OCOP-GA-YEN-THE',
 } as const;
 
-export const FRESH_SKUS: readonly string[] = PRODUCTS.filter((p) => p.kind === 'fresh-lychee').map((p) => p.sku);
+export const FRESH_SKUS: readonly string[] = PRODUCTS.filter((p) => p.kind === 'fresh-lychee').map(
+  (p) => p.sku,
+);
 export const OCOP_SKUS: readonly string[] = PRODUCTS.filter((p) => p.kind === 'ocop').map((p) => p.sku);
 
 /** The first (usually only) line of a domestic order. */
@@ -45,19 +47,21 @@ const EXTRA_LINE: ReadonlyArray<readonly [string, number]> = [
   [SKU.yenTheChicken, 10],
 ];
 
-const LINE_COUNT: ReadonlyArray<readonly [number, number]> = [
+const LINE_COUNT = new WeightedTable<number>([
   [1, 80],
   [2, 15],
   [3, 5],
-];
+]);
 
-const QUANTITY: ReadonlyArray<readonly [number, number]> = [
+const QUANTITY = new WeightedTable<number>([
   [1, 55],
   [2, 25],
   [3, 10],
   [4, 5],
   [5, 5],
-];
+]);
+
+const FIRST_LINE_TABLE = new WeightedTable(FIRST_LINE);
 
 export interface DrawnLine {
   sku: string;
@@ -66,14 +70,14 @@ export interface DrawnLine {
 
 /** A domestic order's lines: 1-3 distinct SKUs (mostly 1) of 1-5 boxes, or 10-50 for a B2B buyer. */
 export function drawLines(rng: Rng, options: { b2b?: boolean } = {}): DrawnLine[] {
-  const count = rng.weighted(LINE_COUNT);
+  const count = rng.draw(LINE_COUNT);
   const lines: DrawnLine[] = [];
   const used = new Set<string>();
   for (let i = 0; i < count; i++) {
-    const mix = i === 0 ? FIRST_LINE : EXTRA_LINE.filter(([sku]) => !used.has(sku));
-    const sku = rng.weighted(mix);
+    const sku =
+      i === 0 ? rng.draw(FIRST_LINE_TABLE) : rng.weighted(EXTRA_LINE.filter(([extra]) => !used.has(extra)));
     used.add(sku);
-    const quantity = options.b2b ? 5 * rng.int(2, 10) : rng.weighted(QUANTITY);
+    const quantity = options.b2b ? 5 * rng.int(2, 10) : rng.draw(QUANTITY);
     lines.push({ sku, quantity });
   }
   return lines;
@@ -84,7 +88,8 @@ export function demandOf(orders: readonly RawOrder[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const order of orders) {
     for (const line of order.lines) {
-      const q = typeof line.quantity === 'number' ? line.quantity : Number.parseInt(String(line.quantity), 10);
+      const q =
+        typeof line.quantity === 'number' ? line.quantity : Number.parseInt(String(line.quantity), 10);
       if (Number.isFinite(q)) out[line.sku] = (out[line.sku] ?? 0) + q;
     }
   }

@@ -114,7 +114,9 @@ export function generateGrowingAreaCodes(
     if (market !== 'CN') {
       // Premium markets: big cooperatives with China codes, weighted by capacity squared.
       const premium = chinaCandidates
-        .filter(([c]) => holdersCN.has(c.cooperativeId) && c.kind === 'cooperative' && c.dailyCapacityUnits >= 300)
+        .filter(
+          ([c]) => holdersCN.has(c.cooperativeId) && c.kind === 'cooperative' && c.dailyCapacityUnits >= 300,
+        )
         .map(([c]) => [c, c.dailyCapacityUnits ** 2] as const);
       if (premium.length > 0) candidates = premium;
     }

@@ -3,7 +3,7 @@
  * family names weighted by their real frequency and a Southern tilt where it exists
  * (Huỳnh/Võ are the Southern forms of Hoàng/Vũ).
  */
-import type { Rng } from './random.js';
+import { type Rng, WeightedTable } from './random.js';
 
 export type Region = 'north' | 'central' | 'south';
 export type Gender = 'male' | 'female';
@@ -74,33 +74,105 @@ const MIDDLE: Record<Gender, ReadonlyArray<readonly [string, number]>> = {
 
 const GIVEN: Record<Gender, readonly string[]> = {
   male: [
-    'Hùng', 'Dũng', 'Tuấn', 'Hải', 'Nam', 'Minh', 'Long', 'Quân', 'Đức', 'Thắng', 'Cường', 'Hiếu',
-    'Trung', 'Sơn', 'Phong', 'Khánh', 'Huy', 'Bình', 'An', 'Tùng', 'Thành', 'Vinh', 'Hoàng', 'Duy',
-    'Kiên', 'Lâm', 'Đạt', 'Phúc', 'Tiến', 'Toàn', 'Hưng', 'Lộc', 'Quang', 'Trường', 'Việt', 'Tài',
+    'Hùng',
+    'Dũng',
+    'Tuấn',
+    'Hải',
+    'Nam',
+    'Minh',
+    'Long',
+    'Quân',
+    'Đức',
+    'Thắng',
+    'Cường',
+    'Hiếu',
+    'Trung',
+    'Sơn',
+    'Phong',
+    'Khánh',
+    'Huy',
+    'Bình',
+    'An',
+    'Tùng',
+    'Thành',
+    'Vinh',
+    'Hoàng',
+    'Duy',
+    'Kiên',
+    'Lâm',
+    'Đạt',
+    'Phúc',
+    'Tiến',
+    'Toàn',
+    'Hưng',
+    'Lộc',
+    'Quang',
+    'Trường',
+    'Việt',
+    'Tài',
   ],
   female: [
-    'Lan', 'Hương', 'Hoa', 'Hằng', 'Mai', 'Linh', 'Trang', 'Thảo', 'Ngọc', 'Huyền', 'Hà', 'Yến',
-    'Nhung', 'Thủy', 'Vân', 'Anh', 'Dung', 'Phương', 'Nga', 'Loan', 'Oanh', 'Hạnh', 'Quỳnh', 'Trâm',
-    'Vy', 'Nhi', 'Thư', 'Giang', 'Ly', 'Hiền', 'Tâm', 'Liên', 'Chi', 'Nhàn', 'Thơm', 'Duyên',
+    'Lan',
+    'Hương',
+    'Hoa',
+    'Hằng',
+    'Mai',
+    'Linh',
+    'Trang',
+    'Thảo',
+    'Ngọc',
+    'Huyền',
+    'Hà',
+    'Yến',
+    'Nhung',
+    'Thủy',
+    'Vân',
+    'Anh',
+    'Dung',
+    'Phương',
+    'Nga',
+    'Loan',
+    'Oanh',
+    'Hạnh',
+    'Quỳnh',
+    'Trâm',
+    'Vy',
+    'Nhi',
+    'Thư',
+    'Giang',
+    'Ly',
+    'Hiền',
+    'Tâm',
+    'Liên',
+    'Chi',
+    'Nhàn',
+    'Thơm',
+    'Duyên',
   ],
 };
 
-const familyWeights = new Map<Region, Array<readonly [string, number]>>();
+const familyTables = new Map<Region, WeightedTable<string>>();
 for (const region of ['north', 'central', 'south'] as const) {
-  familyWeights.set(
+  familyTables.set(
     region,
-    FAMILY_NAMES.map(([name, north, south]) => {
-      const w = region === 'north' ? north : region === 'south' ? south : (north + south) / 2;
-      return [name, w] as const;
-    }).filter(([, w]) => w > 0),
+    new WeightedTable(
+      FAMILY_NAMES.map(([name, north, south]) => {
+        const w = region === 'north' ? north : region === 'south' ? south : (north + south) / 2;
+        return [name, w] as const;
+      }).filter(([, w]) => w > 0),
+    ),
   );
 }
+const middleTables: Record<Gender, WeightedTable<string>> = {
+  male: new WeightedTable(MIDDLE.male),
+  female: new WeightedTable(MIDDLE.female),
+};
 
 /** A full name, family name first; sometimes with two given names ("Trần Thị Thu Hà"). */
 export function personName(rng: Rng, region: Region = 'north', gender?: Gender): string {
   const g: Gender = gender ?? (rng.chance(0.52) ? 'female' : 'male');
-  const family = rng.weighted(familyWeights.get(region) ?? []);
-  const middle = rng.weighted(MIDDLE[g]);
+  const family = rng.draw(familyTables.get(region) ?? (familyTables.get('north') as WeightedTable<string>));
+  const middle = rng.draw(middleTables[g]);
   let given = rng.pick(GIVEN[g]);
   while (given === middle) given = rng.pick(GIVEN[g]);
   // Compound names ("Thị Thu Hà"): a second middle name from the given-name pool.

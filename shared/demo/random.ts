@@ -17,6 +17,8 @@ export interface Rng {
   pick<T>(items: readonly T[]): T;
   /** One element, by weight (`[value, weight]` pairs; weights need not sum to 1). */
   weighted<T>(entries: ReadonlyArray<readonly [T, number]>): T;
+  /** One element of a prebuilt table (binary search): for tables drawn from thousands of times. */
+  draw<T>(table: WeightedTable<T>): T;
   /** `n` distinct elements (or all of them when `n` ≥ length), in drawn order. */
   sample<T>(items: readonly T[], n: number): T[];
   /** A shuffled copy (Fisher-Yates). */
@@ -32,6 +34,44 @@ export interface Rng {
    * adding draws to one part of the data does not shift the streams of the others.
    */
   fork(label: string): Rng;
+}
+
+/**
+ * A weighted table with its cumulative weights built once. Draws the same element as
+ * `rng.weighted(entries)` for the same generator state, in O(log n).
+ */
+export class WeightedTable<T> {
+  readonly values: readonly T[];
+  private readonly cumulative: Float64Array;
+  readonly total: number;
+
+  constructor(entries: ReadonlyArray<readonly [T, number]>) {
+    const values: T[] = [];
+    const cumulative = new Float64Array(entries.length);
+    let total = 0;
+    for (const [value, weight] of entries) {
+      total += weight;
+      cumulative[values.length] = total;
+      values.push(value);
+    }
+    if (!(total > 0)) throw new RangeError('WeightedTable: weights must sum to more than 0');
+    this.values = values;
+    this.cumulative = cumulative;
+    this.total = total;
+  }
+
+  /** The element whose cumulative range holds `u` × total (`u` in [0, 1)). */
+  at(u: number): T {
+    const r = u * this.total;
+    let lo = 0;
+    let hi = this.values.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.cumulative[mid] ?? 0) > r) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.values[lo] as T;
+  }
 }
 
 /** cyrb128: a string hash giving four 32-bit words, used to seed sfc32. */
@@ -115,6 +155,9 @@ export function createRng(seed: number | string): Rng {
         if (entry && entry[1] > 0) return entry[0];
       }
       throw new RangeError('rng.weighted: unreachable');
+    },
+    draw(table) {
+      return table.at(raw());
     },
     sample(items, n) {
       return rng.shuffle(items).slice(0, Math.max(0, n));

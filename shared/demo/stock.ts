@@ -87,7 +87,9 @@ export function apportion(total: number, weights: readonly number[], min = 1): n
   const exact = weights.map((w) => (total * w) / sum);
   const out = exact.map((x) => Math.floor(x));
   let left = Math.round(total) - out.reduce((a, b) => a + b, 0);
-  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const order = exact
+    .map((x, i) => [x - Math.floor(x), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (let k = 0; left > 0 && order.length > 0; k = (k + 1) % order.length, left--) {
     const i = order[k]?.[1] ?? 0;
     out[i] = (out[i] ?? 0) + 1;
@@ -140,7 +142,8 @@ export function generateStockBatches(
       ageDays,
       minuteOfDay: 270 + 5 * rng.int(0, 60), // picked 04:30-09:30, before the heat
       coldChain: rng.chance(pCold),
-      weight: coop.dailyCapacityUnits * rng.float(0.5, 1.5) * (holder && sku === SKU.lychee10 ? 3 : 1),
+      // Sub-linear in capacity: a small household still reports a few dozen boxes.
+      weight: coop.dailyCapacityUnits ** 0.7 * rng.float(0.6, 1.4) * (holder && sku === SKU.lychee10 ? 3 : 1),
       quantity: 0,
       growingAreaCodes: codesFor(coop),
     });
@@ -183,7 +186,9 @@ export function generateStockBatches(
       ocop(coop, SKU.chuNoodles);
     }
     if (rng.chance(0.1)) ocop(coop, SKU.honey);
-    if (/Yên Thế/u.test(district) ? rng.chance(0.6) : /Lạng Giang|Tân Yên/u.test(district) && rng.chance(0.1)) {
+    if (
+      /Yên Thế/u.test(district) ? rng.chance(0.6) : /Lạng Giang|Tân Yên/u.test(district) && rng.chance(0.1)
+    ) {
       ocop(coop, SKU.yenTheChicken);
     }
   }
@@ -209,6 +214,7 @@ export function generateStockBatches(
     const shares = apportion(
       total,
       batches.map((d) => d.weight),
+      3,
     );
     batches.forEach((d, i) => {
       d.quantity = shares[i] ?? 1;
@@ -228,7 +234,9 @@ export function generateStockBatches(
     let batches = drafts.filter(eligible);
     if (batches.length === 0) {
       const holder = bySize.find((c) =>
-        codes.some((k) => k.cooperativeId === c.cooperativeId && k.market === market && k.status === 'active'),
+        codes.some(
+          (k) => k.cooperativeId === c.cooperativeId && k.market === market && k.status === 'active',
+        ),
       );
       if (!holder) continue;
       fresh(holder, SKU.lychee10, 0);

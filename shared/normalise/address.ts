@@ -59,7 +59,10 @@ export interface WardRef {
 
 /** An old (pre-2025) commune/ward and the 2025 ward(s) it became part of. */
 export interface LegacyWard {
-  /** Old ward code; absent for the package's second batch of mappings, which carries none. */
+  /**
+   * Old ward code. Absent for the package's second batch of mappings, which carries none: mostly
+   * names from before the 2024-25 commune mergers/upgrades ("Xã Dĩnh Trì" → "Phường Dĩnh Trì").
+   */
   wardCode?: string;
   wardName: string;
   districtName: string;
@@ -229,6 +232,19 @@ function splitType(name: string, level: Level): { type: string; tokens: Token[] 
   return { type: '', tokens };
 }
 
+interface NameKeys {
+  type: string;
+  acc: string;
+  fold: string;
+  words: number;
+}
+
+/** Index keys of a package name without its type word. */
+function nameKeys(name: string, level: Level): NameKeys {
+  const { type, tokens } = splitType(name, level);
+  return { type, acc: join(tokens, 'acc'), fold: join(tokens, 'fold'), words: tokens.length };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Index
 
@@ -270,11 +286,11 @@ class NameIndex<T> {
   readonly byFold = new Map<string, T[]>();
   maxTokens = 0;
 
-  add(tokens: readonly Token[], item: T): void {
-    if (tokens.length === 0) return;
-    push(this.byAcc, join(tokens, 'acc'), item);
-    push(this.byFold, join(tokens, 'fold'), item);
-    this.maxTokens = Math.max(this.maxTokens, tokens.length);
+  add(keys: NameKeys, item: T): void {
+    if (keys.words === 0) return;
+    push(this.byAcc, keys.acc, item);
+    push(this.byFold, keys.fold, item);
+    this.maxTokens = Math.max(this.maxTokens, keys.words);
   }
 
   lookup(acc: string, fold: string): T[] | undefined {
@@ -377,6 +393,16 @@ function buildIndex(db: unknown): AddressIndex {
   const nfc = (s: string | null | undefined): string => (typeof s === 'string' ? nfcOf(s) : '');
   const accentOf = memo(accentKey);
   const provinceFold = memo((name) => bareFold(name, 'province'));
+  const nameCache = new Map<string, NameKeys>();
+  const keysOf = (name: string, level: Level): NameKeys => {
+    const cacheKey = `${level}|${name}`;
+    let keys = nameCache.get(cacheKey);
+    if (!keys) {
+      keys = nameKeys(name, level);
+      nameCache.set(cacheKey, keys);
+    }
+    return keys;
+  };
   const provinces = new Map<string, ProvinceRef>();
   const provinceKeys = new Map<string, ProvinceEntry>();
   const provinceByName = new Map<string, string>();
@@ -398,12 +424,13 @@ function buildIndex(db: unknown): AddressIndex {
     const provinceCode = pad(row.province_code, 2);
     const name = nfc(row.name);
     if (!code || !name || !provinces.has(provinceCode)) continue;
-    const { type, tokens } = splitType(name, 'ward');
+    const keys = keysOf(name, 'ward');
+    const type = keys.type;
     const ward: NewWard = { code, name, provinceCode, type };
     wards.set(code, ward);
     push(wardsByProvince, provinceCode, ward);
     wardByProvinceAndName.set(`${provinceCode}|${accentOf(name)}`, ward);
-    newWardNames.add(tokens, ward);
+    newWardNames.add(keys, ward);
   }
   for (const list of wardsByProvince.values()) list.sort((a, b) => a.code.localeCompare(b.code));
 
@@ -426,9 +453,7 @@ function buildIndex(db: unknown): AddressIndex {
     const newWardKey = accentOf(nfc(row.new_ward_name));
     const byName = wardByProvinceAndName.get(`${newProvinceCode}|${newWardKey}`);
     const newWard =
-      byCode &&
-      byCode.provinceCode === newProvinceCode &&
-      accentOf(byCode.name) === newWardKey
+      byCode && byCode.provinceCode === newProvinceCode && accentOf(byCode.name) === newWardKey
         ? byCode
         : byName;
     if (!newWard) {
@@ -444,7 +469,7 @@ function buildIndex(db: unknown): AddressIndex {
       district = {
         key: districtKey,
         name: districtName,
-        type: splitType(districtName, 'district').type,
+        type: keysOf(districtName, 'district').type,
         oldProvince,
         oldProvinceFold,
         newProvinceCode,
@@ -454,7 +479,7 @@ function buildIndex(db: unknown): AddressIndex {
     const wardKey = `${districtKey}|${accentOf(oldName)}`;
     let oldWard = oldWards.get(wardKey);
     if (!oldWard) {
-      oldWard = { name: oldName, type: splitType(oldName, 'ward').type, district, newWardCodes: [] };
+      oldWard = { name: oldName, type: keysOf(oldName, 'ward').type, district, newWardCodes: [] };
       oldWards.set(wardKey, oldWard);
     }
     const oldCode = pad(row.old_ward_code, 5);
@@ -484,14 +509,14 @@ function buildIndex(db: unknown): AddressIndex {
 
   const districtNames = new NameIndex<District>();
   for (const district of districts.values()) {
-    districtNames.add(splitType(district.name, 'district').tokens, district);
+    districtNames.add(keysOf(district.name, 'district'), district);
   }
 
   const oldWardNames = new NameIndex<OldWard>();
   const oldWardsByDistrict = new Map<string, OldWard[]>();
   const oldWardsByOldProvince = new Map<string, OldWard[]>();
   for (const ward of oldWards.values()) {
-    oldWardNames.add(splitType(ward.name, 'ward').tokens, ward);
+    oldWardNames.add(keysOf(ward.name, 'ward'), ward);
     push(oldWardsByDistrict, ward.district.key, ward);
     push(oldWardsByOldProvince, ward.district.oldProvinceFold, ward);
   }
@@ -515,15 +540,6 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = create();
-    map.set(key, value);
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------

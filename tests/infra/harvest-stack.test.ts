@@ -12,7 +12,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildHarvestApp } from '../../infra/stacks/harvest-app.js';
-import type { HarvestStack } from '../../infra/stacks/harvest-stack.js';
+import { FUNCTION_SECRETS, type HarvestStack } from '../../infra/stacks/harvest-stack.js';
 import { type FunctionName, type FunctionSpec, type QueueName, topology } from '../../infra/topology.js';
 
 type Json = Record<string, unknown>;
@@ -88,8 +88,10 @@ const sqsMappings = () =>
     return { id, mapping: r.Properties, queue, fn: resource(referenced(r.Properties.FunctionName)) };
   });
 
-/** Every IAM action granted to a function's role (inline policies and attached AWS::IAM::Policy). */
-const actionsOf = (fnName: FunctionName): string[] => {
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+/** Every Allow statement granted to a function's role (inline policies and attached AWS::IAM::Policy). */
+const statementsOf = (fnName: FunctionName): Statement[] => {
   const roleId = referenced(resource(functionId(fnName)).Properties.Role);
   const documents: Json[] = [];
   const role = resource(roleId);
@@ -101,11 +103,12 @@ const actionsOf = (fnName: FunctionName): string[] => {
     if (roles.includes(roleId)) documents.push(policy.Properties.PolicyDocument as Json);
   }
   expect((role.Properties.ManagedPolicyArns as unknown[] | undefined) ?? []).toEqual([]);
-  return documents
-    .flatMap((d) => d.Statement as { Effect: string; Action: string | string[] }[])
-    .filter((s) => s.Effect === 'Allow')
-    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  return documents.flatMap((d) => d.Statement as Statement[]).filter((st) => st.Effect === 'Allow');
 };
+const actionsIn = (st: Statement): string[] => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+const actionsOf = (fnName: FunctionName): string[] => statementsOf(fnName).flatMap(actionsIn);
+const environmentOf = (fnName: FunctionName): Json =>
+  (resource(functionId(fnName)).Properties.Environment as { Variables: Json }).Variables;
 
 const functionNames = Object.keys(topology.functions) as FunctionName[];
 const queueNames = Object.keys(topology.queues) as QueueName[];
@@ -306,18 +309,35 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  test('only functions behind channel routes read the channel secret', () => {
+  test('each function reads exactly the secrets its configuration names, and no other', () => {
     for (const name of functionNames) {
-      const readsSecret = actionsOf(name).includes('secretsmanager:GetSecretValue');
-      const env = (resource(functionId(name)).Properties.Environment as { Variables: Json }).Variables;
-      const servesChannels = topology.routes.some(
-        (r) => r.function === name && (r.method !== 'GET' || r.path.startsWith('/v1/webhooks/')),
-      );
-      expect({ name, readsSecret, hasName: 'CHANNEL_SECRETS_NAME' in env }).toEqual({
-        name,
-        readsSecret: servesChannels,
-        hasName: servesChannels,
+      const named = Object.entries(environmentOf(name))
+        .filter(([variable]) => variable.endsWith('_SECRETS_NAME'))
+        .map(([, value]) => value as string)
+        .sort();
+      const readable = statementsOf(name)
+        .filter((st) => actionsIn(st).includes('secretsmanager:GetSecretValue'))
+        .flatMap((st) => [...JSON.stringify(st.Resource).matchAll(/:secret:([^"]+)-\?{6}/g)].map((m) => m[1]))
+        .sort();
+      const expected = Object.values(FUNCTION_SECRETS[name] ?? {})
+        .map((secret) => `harvest/test/${secret}`)
+        .sort();
+      expect({ name, named, readable }).toEqual({ name, named: expected, readable: expected });
+    }
+  });
+
+  test('each queue consumer may send to its own DLQ (and only to it), named in DLQ_URL', () => {
+    for (const name of queueNames) {
+      const spec = topology.queues[name];
+      const dlqId = logicalId(stack.queues[name].dlq);
+      expect(environmentOf(spec.consumer)).toMatchObject({
+        DLQ_URL: { Ref: dlqId },
+        MAX_RECEIVE_COUNT: String(spec.maxReceiveCount),
       });
+      const sendTargets = statementsOf(spec.consumer)
+        .filter((st) => actionsIn(st).includes('sqs:SendMessage'))
+        .map((st) => referenced(st.Resource));
+      expect(sendTargets).toEqual([dlqId]);
     }
   });
 });
@@ -402,6 +422,21 @@ describe('HTTP API', () => {
 
   test('only the topology routes exist', () => {
     expect(ofType('AWS::ApiGatewayV2::Route')).toHaveLength(topology.routes.length);
+  });
+
+  test('routes whose function verifies channel signatures are open; all others require IAM', () => {
+    for (const route of topology.routes) {
+      const [cfnRoute] = Object.values(
+        template.findResources('AWS::ApiGatewayV2::Route', {
+          Properties: { RouteKey: `${route.method} ${route.path}` },
+        }),
+      );
+      const selfAuthenticated = FUNCTION_SECRETS[route.function]?.CHANNEL_SECRETS_NAME !== undefined;
+      expect({ route: route.path, auth: cfnRoute?.Properties.AuthorizationType ?? 'NONE' }).toEqual({
+        route: route.path,
+        auth: selfAuthenticated ? 'NONE' : 'AWS_IAM',
+      });
+    }
   });
 
   test('the stage throttles by default and writes access logs', () => {

@@ -26,6 +26,9 @@ import { type ConcurrencyLimiter, carrierLimiter } from './limiter.js';
 import { type RetryOptions, withRetry } from './retry.js';
 
 export const GHN_CARRIER = 'GHN';
+/** GHN's light (e-commerce) service takes parcels up to 50 kg; heavier ones need the heavy service. */
+export const LIGHT_SERVICE_MAX_GRAMS = 50_000;
+export const HEAVY_SERVICE_TYPE = 5;
 export const GHN_CREATE_ORDER_PATH = '/shiip/public-api/v2/shipping-order/create';
 export const GHN_DETAIL_BY_CLIENT_CODE_PATH = '/shiip/public-api/v2/shipping-order/detail-by-client-code';
 
@@ -207,7 +210,8 @@ export function ghnCreateOrderBody(
     length: parcel.lengthCm,
     width: parcel.widthCm,
     height: parcel.heightCm,
-    service_type_id: config.serviceTypeId ?? DEFAULTS.serviceTypeId,
+    // Parcels over 50 kg (B2B and export consolidations) go as GHN's heavy service (type 5).
+    service_type_id: request.weightGrams > LIGHT_SERVICE_MAX_GRAMS ? HEAVY_SERVICE_TYPE : (config.serviceTypeId ?? DEFAULTS.serviceTypeId),
     items: request.items.map((item) => ({
       name: item.name,
       quantity: item.quantity,
@@ -328,7 +332,7 @@ export class GhnClient implements CarrierClient {
           const data = await this.#post(GHN_CREATE_ORDER_PATH, body, 'create', reference, signal);
           const created = CreatedOrder.safeParse(data);
           if (!created.success) {
-            mayExist = true;
+            // Caught just below: a malformed answer leaves the outcome unknown, like a timeout.
             throw this.#upstream(
               new GhnCallError('GHN answered the create without an order_code', { kind: 'malformed' }),
               'create',

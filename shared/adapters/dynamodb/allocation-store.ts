@@ -225,9 +225,9 @@ export class AllocationStore {
           Update: {
             TableName: this.tableName,
             Key: { pk: cooperativePk(part.cooperativeId), sk: `CAPACITY#${input.pickupDate}` },
-            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :q, capacity = :cap, #t = :type',
+            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :q, #cap = :cap, #t = :type',
             ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
-            ExpressionAttributeNames: { '#t': 'type' },
+            ExpressionAttributeNames: { '#t': 'type', '#cap': 'capacity' },
             ExpressionAttributeValues: { ':q': units, ':zero': 0, ':cap': cap, ':room': cap - units, ':type': 'capacity' },
           },
         });

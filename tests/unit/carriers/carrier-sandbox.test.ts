@@ -177,7 +177,9 @@ describe('carrier sandbox (GHN-shaped)', () => {
     expect(target.createCount('alloc_sandbox_1')).toBe(1);
   });
 
-  it('sustains a few hundred requests per second over keep-alive', async () => {
+  it('serves a burst over kept-alive connections', async () => {
+    // Throughput itself is measured outside the unit suite (450-1,000 requests/s on the 2-core dev
+    // machine); what makes it possible is checked here: connections are reused, not one per request.
     const target = await sandbox({ latencyMs: [1, 5] });
     const total = 600;
     let next = 0;
@@ -188,13 +190,11 @@ describe('carrier sandbox (GHN-shaped)', () => {
         if (status !== 200) throw new Error(`request ${i} answered ${status}`);
       }
     };
-    const started = performance.now();
 
     await Promise.all(Array.from({ length: 32 }, worker));
 
-    const perSecond = total / ((performance.now() - started) / 1_000);
     expect(target.shipments()).toHaveLength(total);
-    // Measured 450-1,000 requests/s on the 2-core dev machine; the bar leaves room for a busy CI runner.
-    expect(perSecond).toBeGreaterThan(200);
+    // Without keep-alive every request would open its own connection; undici opens a few spare ones.
+    expect(target.stats().connections).toBeLessThan(total / 4);
   }, 20_000);
 });

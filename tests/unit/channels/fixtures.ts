@@ -1,7 +1,11 @@
 /** Shared helpers for the channel adapter tests: sample fixtures from events/channels, a context. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createMarketplaceSandbox, type MarketplaceSandbox, sandboxSecrets } from '../../../infra/local/marketplace-sandbox.js';
+import {
+  createMarketplaceSandbox,
+  type MarketplaceSandbox,
+  sandboxSecrets,
+} from '../../../infra/local/marketplace-sandbox.js';
 import { type Encoded, type EncodedRequest, encodedToInbound } from '../../../shared/channels/encoders.js';
 import { type ChannelSample, SAMPLE_NOW, sampleRequest } from '../../../shared/channels/samples.js';
 import type { ChannelContext, InboundRequest } from '../../../shared/channels/types.js';
@@ -24,7 +28,9 @@ export function context(
 
 export function inbound(request: EncodedRequest | ChannelSample | Encoded): InboundRequest {
   if ('request' in request) return encodedToInbound(request.request, NOW);
-  const encoded = Buffer.isBuffer(request.body) ? (request as EncodedRequest) : sampleRequest(request as ChannelSample);
+  const encoded = Buffer.isBuffer(request.body)
+    ? (request as EncodedRequest)
+    : sampleRequest(request as ChannelSample);
   return encodedToInbound(encoded, NOW);
 }
 

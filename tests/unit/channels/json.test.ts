@@ -3,18 +3,16 @@ import { ValidationError } from '../../../shared/errors.js';
 
 describe('parseJsonLossless', () => {
   it('keeps an id beyond 2^53 exact, as a string', () => {
-    expect(parseJsonLossless('{"order_id":1250000000000000123}')).toEqual({ order_id: '1250000000000000123' });
+    expect(parseJsonLossless('{"order_id":1250000000000000123}')).toEqual({
+      order_id: '1250000000000000123',
+    });
     // What plain JSON.parse would have done:
     expect(String(JSON.parse('1250000000000000123'))).not.toBe('1250000000000000123');
   });
 
   it('keeps safe integers, decimals and exponents as numbers', () => {
     expect(parseJsonLossless('[9007199254740991, -12, 150000.5, 1e21, 0]')).toEqual([
-      9007199254740991,
-      -12,
-      150000.5,
-      1e21,
-      0,
+      9007199254740991, -12, 150000.5, 1e21, 0,
     ]);
   });
 
@@ -26,7 +24,8 @@ describe('parseJsonLossless', () => {
   });
 
   it('leaves digits inside strings untouched, escaped quotes included', () => {
-    const text = '{"note":"call \\"1250000000000000123\\" now","id":"576486316948490001","n":1250000000000000123}';
+    const text =
+      '{"note":"call \\"1250000000000000123\\" now","id":"576486316948490001","n":1250000000000000123}';
     expect(parseJsonLossless(text)).toEqual({
       note: 'call "1250000000000000123" now',
       id: '576486316948490001',

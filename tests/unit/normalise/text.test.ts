@@ -1,17 +1,25 @@
 import { accentKey, foldKey, toNfc } from '../../../shared/normalise/text.js';
 
 describe('toNfc', () => {
-  test('F17 NFD versus NFC: a decomposed and a composed name become the same string', () => {
+  test('F17 NFD versus NFC', () => {
+    // Buyer typed on an iPhone (decomposed) and the same name from a marketplace (composed).
     const composed = 'Nguyễn Thị Hồng';
     const decomposed = composed.normalize('NFD');
-    expect(decomposed).not.toBe(composed); // the bytes really differ as received
+    expect(decomposed).not.toBe(composed); // the strings really differ as received
 
     expect(toNfc(decomposed)).toBe(toNfc(composed));
     expect(toNfc(decomposed)).toBe('Nguyễn Thị Hồng');
     expect(toNfc(decomposed).length).toBe(composed.length);
+    expect(foldKey(decomposed)).toBe(foldKey(composed));
+    expect(foldKey(composed)).toBe('nguyen thi hong');
+
+    // Search keys: "Lục Ngạn" matches "luc ngan" and "LỤC NGẠN"; đ folds to d.
+    expect(foldKey('Lục Ngạn')).toBe(foldKey('luc ngan'));
+    expect(foldKey('LỤC NGẠN')).toBe(foldKey('luc ngan'));
+    expect(foldKey('Đặng Văn Đức')).toBe('dang van duc');
   });
 
-  test('F17 NFD versus NFC: "Lục Ngạn" folds with "luc ngan" and "LỤC NGẠN"; đ folds to d', () => {
+  test('folding cases: "Lục Ngạn" folds with "luc ngan" and "LỤC NGẠN"; đ folds to d', () => {
     expect(foldKey('Lục Ngạn')).toBe('luc ngan');
     expect(foldKey('luc ngan')).toBe('luc ngan');
     expect(foldKey('LỤC NGẠN')).toBe('luc ngan');

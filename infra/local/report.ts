@@ -1,0 +1,239 @@
+/**
+ * The end-of-run report. Every figure about what happened is read back from DynamoDB (and the
+ * courier sandbox's own ledger), not from what the code believes it did: the invariants are
+ * checks on the stored state.
+ */
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
+import type { AllocationRecord } from '../../shared/adapters/dynamodb/allocation-store.js';
+import { SETTLED_STATUSES } from '../../shared/domain/order.js';
+
+export interface RunFacts {
+  /** Internal order ids the ingest edge accepted (2xx) during the run. */
+  acceptedOrderIds: ReadonlySet<string>;
+  startedAt: number;
+  finishedAt: number;
+  http: Record<string, number>;
+  requestsSent: number;
+  redeliveriesSent: number;
+  deadLetters: Record<string, Array<{ reason: string }>>;
+  carrierLedger: Array<{ clientOrderCode: string }>;
+  notificationsSent: number;
+  seed: number;
+  ordersRequested: number;
+}
+
+export interface HarvestReport {
+  seed: number;
+  ordersRequested: number;
+  orders: {
+    received: number;
+    allocated: number;
+    partiallyAllocated: number;
+    backordered: number;
+    rejected: number;
+    review: number;
+    cancelled: number;
+    byStatus: Record<string, number>;
+    reviewReasons: Record<string, number>;
+    rejectReasons: Record<string, number>;
+    exportOrders: number;
+  };
+  channels: Record<string, number>;
+  allocations: { count: number; splitOrders: number; cooperativesUsed: number; unitsReserved: number };
+  pickups: { booked: number; byCarrier: Record<string, number> };
+  notifications: { sent: number };
+  lots: { open: number; members: number; events: number; byMarket: Record<string, number> };
+  http: { requests: number; redeliveries: number; byStatus: Record<string, number> };
+  deadLetters: Record<string, { count: number; reasons: Record<string, number> }>;
+  throughput: { ordersPerSecond: number; durationSeconds: number };
+  latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  invariants: {
+    oversoldUnits: number;
+    negativeStockBatches: number;
+    reservationMismatches: number;
+    lostOrders: number;
+    duplicateOrders: number;
+    duplicatePickups: number;
+  };
+}
+
+async function scanAll(doc: DynamoDBDocumentClient, tableName: string): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+const bump = (map: Record<string, number>, key: string, by = 1) => {
+  map[key] = (map[key] ?? 0) + by;
+};
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+export async function buildReport(doc: DynamoDBDocumentClient, tableName: string, facts: RunFacts): Promise<HarvestReport> {
+  const items = await scanAll(doc, tableName);
+  const orders = items.filter((i) => i.type === 'order') as unknown as OrderRecord[];
+  const allocations = items.filter((i) => i.type === 'allocation') as unknown as AllocationRecord[];
+  const pickups = items.filter((i) => i.type === 'pickup') as Array<Record<string, unknown>>;
+  const batches = items.filter((i) => i.type === 'stock-batch');
+  const lots = items.filter((i) => i.type === 'lot');
+
+  const byStatus: Record<string, number> = {};
+  const channels: Record<string, number> = {};
+  const reviewReasons: Record<string, number> = {};
+  const rejectReasons: Record<string, number> = {};
+  const externalKeys = new Map<string, number>();
+  for (const o of orders) {
+    bump(byStatus, o.status);
+    bump(channels, o.channel);
+    for (const r of o.reviewReasons ?? []) bump(reviewReasons, r);
+    for (const r of o.rejectReasons ?? []) bump(rejectReasons, r);
+    const key = `${o.channel}\u0000${o.externalId}`;
+    externalKeys.set(key, (externalKeys.get(key) ?? 0) + 1);
+  }
+
+  // Stock: what the batches say they reserved must equal what live allocations hold.
+  const reservedByBatch = new Map<string, number>();
+  for (const a of allocations) {
+    if (a.status !== 'reserved') continue;
+    for (const l of a.lines) {
+      const key = `${a.cooperativeId}/${l.batchId}`;
+      reservedByBatch.set(key, (reservedByBatch.get(key) ?? 0) + l.quantity);
+    }
+  }
+  let oversoldUnits = 0;
+  let negativeStockBatches = 0;
+  let reservationMismatches = 0;
+  for (const b of batches) {
+    const available = Number(b.available);
+    const quantity = Number(b.quantity);
+    const held = reservedByBatch.get(`${b.cooperativeId}/${b.batchId}`) ?? 0;
+    if (available < 0) negativeStockBatches++;
+    oversoldUnits += Math.max(0, held - quantity) + Math.max(0, -available);
+    if (quantity - available !== held) reservationMismatches++;
+  }
+
+  // Pickups: at most one per allocation in our table and in the courier's own ledger.
+  const pickupsByAllocation = new Map<string, number>();
+  for (const p of pickups) pickupsByAllocation.set(String(p.allocationId), (pickupsByAllocation.get(String(p.allocationId)) ?? 0) + 1);
+  const ledger = new Map<string, number>();
+  for (const s of facts.carrierLedger) ledger.set(s.clientOrderCode, (ledger.get(s.clientOrderCode) ?? 0) + 1);
+  let duplicatePickups = 0;
+  for (const n of pickupsByAllocation.values()) duplicatePickups += n - 1;
+  for (const n of ledger.values()) duplicatePickups += n - 1;
+  let duplicateOrders = 0;
+  for (const n of externalKeys.values()) duplicateOrders += n - 1;
+
+  // Lost: accepted at the edge but missing, never settled, or allocated without a pickup.
+  const orderById = new Map(orders.map((o) => [o.orderId, o]));
+  const pickupKeys = new Set(pickups.map((p) => String(p.allocationId)));
+  const allocationsByOrder = new Map<string, AllocationRecord[]>();
+  for (const a of allocations) {
+    const list = allocationsByOrder.get(a.orderId) ?? [];
+    list.push(a);
+    allocationsByOrder.set(a.orderId, list);
+  }
+  let lostOrders = 0;
+  for (const id of facts.acceptedOrderIds) {
+    const o = orderById.get(id);
+    if (!o || !SETTLED_STATUSES.includes(o.status)) {
+      lostOrders++;
+      continue;
+    }
+    const live = (allocationsByOrder.get(id) ?? []).filter((a) => a.status === 'reserved');
+    if ((o.status === 'allocated' || o.status === 'partially_allocated') && (live.length === 0 || live.some((a) => !pickupKeys.has(a.allocationId)))) {
+      lostOrders++;
+    }
+  }
+
+  // Latency: order received → its last pickup booked.
+  const lastBooked = new Map<string, number>();
+  for (const p of pickups) {
+    const id = String(p.orderId);
+    const booked = Date.parse(String(p.bookedAt)) - Date.parse(String(p.receivedAt));
+    lastBooked.set(id, Math.max(lastBooked.get(id) ?? 0, booked));
+  }
+  const latencies = [...lastBooked.values()].sort((a, b) => a - b);
+
+  const byCarrier: Record<string, number> = {};
+  for (const p of pickups) bump(byCarrier, String(p.carrier));
+  const lotsByMarket: Record<string, number> = {};
+  for (const l of lots) bump(lotsByMarket, String(l.market));
+  const splitOrders = [...allocationsByOrder.values()].filter((list) => list.length > 1).length;
+
+  const deadLetters: HarvestReport['deadLetters'] = {};
+  for (const [queue, list] of Object.entries(facts.deadLetters)) {
+    const reasons: Record<string, number> = {};
+    // Group by the reason's wording, not by the ids in it.
+    for (const d of list) bump(reasons, d.reason.replace(/ord_[\w-]+(\.[\w-]+)?/g, '<id>').slice(0, 200));
+    deadLetters[queue] = { count: list.length, reasons };
+  }
+  const durationSeconds = (facts.finishedAt - facts.startedAt) / 1000;
+
+  return {
+    seed: facts.seed,
+    ordersRequested: facts.ordersRequested,
+    orders: {
+      received: orders.length,
+      allocated: byStatus.allocated ?? 0,
+      partiallyAllocated: byStatus.partially_allocated ?? 0,
+      backordered: byStatus.backordered ?? 0,
+      rejected: byStatus.rejected ?? 0,
+      review: byStatus.review ?? 0,
+      cancelled: byStatus.cancelled ?? 0,
+      byStatus,
+      reviewReasons,
+      rejectReasons,
+      exportOrders: orders.filter((o) => o.export).length,
+    },
+    channels,
+    allocations: {
+      count: allocations.length,
+      splitOrders,
+      cooperativesUsed: new Set(allocations.map((a) => a.cooperativeId)).size,
+      unitsReserved: [...reservedByBatch.values()].reduce((s, n) => s + n, 0),
+    },
+    pickups: { booked: pickups.length, byCarrier },
+    notifications: { sent: facts.notificationsSent },
+    lots: {
+      open: lots.filter((l) => l.status === 'open').length,
+      members: items.filter((i) => i.type === 'lot-member').length,
+      events: items.filter((i) => i.type === 'lot-event').length,
+      byMarket: lotsByMarket,
+    },
+    http: { requests: facts.requestsSent, redeliveries: facts.redeliveriesSent, byStatus: facts.http },
+    deadLetters,
+    throughput: {
+      ordersPerSecond: durationSeconds > 0 ? Math.round((orders.length / durationSeconds) * 10) / 10 : 0,
+      durationSeconds: Math.round(durationSeconds * 10) / 10,
+    },
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? 0,
+      samples: latencies.length,
+    },
+    invariants: {
+      oversoldUnits,
+      negativeStockBatches,
+      reservationMismatches,
+      lostOrders,
+      duplicateOrders,
+      duplicatePickups,
+    },
+  };
+}
+
+export function invariantsHold(report: HarvestReport): boolean {
+  return Object.values(report.invariants).every((v) => v === 0);
+}

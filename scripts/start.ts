@@ -1,0 +1,164 @@
+/**
+ * `npm start`: a realistic harvest day through the whole pipeline on this machine.
+ *   npm start -- --orders 5000 --seed 2026 --report report.json
+ * Exits non-zero when any invariant (oversold units, lost, duplicate orders or pickups) is broken.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { type HarvestReport, invariantsHold } from '../infra/local/report.js';
+import { runScenario } from '../infra/local/scenario-runner.js';
+
+process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
+
+const usage = `Usage: npm start -- [--orders N] [--seed S] [--report FILE] [--concurrency C]
+  --orders N       orders in the harvest day (default 5000)
+  --seed S         seed for the generated cooperatives, stock and orders (default 2026)
+  --report FILE    also write the report as JSON to FILE
+  --concurrency C  webhook requests in flight at once (default 24)`;
+
+function parsePositive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    console.error(`--${name} must be a whole number of at least 1, got "${value}"\n${usage}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+function table(rows: Array<[string, string | number]>): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+function render(r: HarvestReport): string {
+  const ok = (n: number) => (n === 0 ? '0 ✔' : `${n} ✘`);
+  const dlq = Object.entries(r.deadLetters).filter(([, d]) => d.count > 0);
+  return [
+    '',
+    `Harvest day report (seed ${r.seed}, ${r.ordersRequested} orders requested)`,
+    '',
+    'Orders',
+    table([
+      ['received', r.orders.received],
+      ['allocated in full', r.orders.allocated],
+      ['partially allocated', r.orders.partiallyAllocated],
+      ['backordered', r.orders.backordered],
+      ['rejected', r.orders.rejected],
+      ['held for review', r.orders.review],
+      ['export orders', r.orders.exportOrders],
+    ]),
+    '',
+    'Channels',
+    table(Object.entries(r.channels).sort((a, b) => b[1] - a[1])),
+    ...(Object.keys(r.orders.reviewReasons).length ? ['', 'Review reasons', table(Object.entries(r.orders.reviewReasons))] : []),
+    ...(Object.keys(r.orders.rejectReasons).length ? ['', 'Reject reasons', table(Object.entries(r.orders.rejectReasons))] : []),
+    '',
+    'Fulfilment',
+    table([
+      ['allocations', r.allocations.count],
+      ['orders split across cooperatives', r.allocations.splitOrders],
+      ['cooperatives shipping', r.allocations.cooperativesUsed],
+      ['units reserved', r.allocations.unitsReserved],
+      ['pickups booked', `${r.pickups.booked} (${Object.entries(r.pickups.byCarrier).map(([c, n]) => `${c} ${n}`).join(', ')})`],
+      ['cooperative messages sent', r.notifications.sent],
+      ['export lots open', `${r.lots.open} (${Object.entries(r.lots.byMarket).map(([m, n]) => `${m} ${n}`).join(', ')})`],
+    ]),
+    '',
+    'Speed',
+    table([
+      ['orders per second', r.throughput.ordersPerSecond],
+      ['run (send + drain)', `${r.throughput.durationSeconds} s`],
+      ['received → pickup booked p50', `${r.latencyMs.p50} ms`],
+      ['received → pickup booked p99', `${r.latencyMs.p99} ms`],
+      ['webhook requests (redeliveries)', `${r.http.requests} (${r.http.redeliveries})`],
+      ['HTTP answers', Object.entries(r.http.byStatus).map(([s, n]) => `${s}×${n}`).join(' ')],
+    ]),
+    '',
+    'Invariants (read back from DynamoDB and the courier ledger)',
+    table([
+      ['oversold units', ok(r.invariants.oversoldUnits)],
+      ['stock batches below zero', ok(r.invariants.negativeStockBatches)],
+      ['reservation mismatches', ok(r.invariants.reservationMismatches)],
+      ['lost orders', ok(r.invariants.lostOrders)],
+      ['duplicate orders', ok(r.invariants.duplicateOrders)],
+      ['duplicate pickups', ok(r.invariants.duplicatePickups)],
+    ]),
+    ...(dlq.length
+      ? ['', 'Dead-letter queues', ...dlq.map(([q, d]) => `  ${q}: ${d.count} — ${Object.entries(d.reasons).map(([why, n]) => `${n}× ${why}`).join('; ')}`)]
+      : []),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        orders: { type: 'string' },
+        seed: { type: 'string' },
+        report: { type: 'string' },
+        concurrency: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const orders = parsePositive('orders', values.orders as string | undefined, 5000);
+  const seed = parsePositive('seed', values.seed as string | undefined, 2026);
+  const concurrency = parsePositive('concurrency', values.concurrency as string | undefined, 24);
+
+  const interactive = Boolean(process.stdout.isTTY);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: ' {bar} {percentage}% | sent {value}/{total} | received {received} | allocated {allocated} | pickups {pickups}',
+      hideCursor: true,
+      noTTYOutput: !interactive,
+      notTTYSchedule: 5_000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let barStarted = false;
+  const t0 = Date.now();
+  const report = await runScenario({
+    orders,
+    seed,
+    concurrency,
+    onPhase: (phase) => {
+      if (barStarted) bar.stop();
+      barStarted = false;
+      console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${phase}…`);
+    },
+    onProgress: (p) => {
+      if (!barStarted) {
+        bar.start(p.total, 0, { received: 0, allocated: 0, pickups: 0 });
+        barStarted = true;
+      }
+      bar.update(p.sent, { received: p.received, allocated: p.allocated, pickups: p.pickupsBooked });
+    },
+  });
+  if (barStarted) bar.stop();
+  console.log(render(report));
+  console.log(`Total wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (values.report) {
+    writeFileSync(values.report as string, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`JSON report written to ${values.report}`);
+  }
+  if (!invariantsHold(report)) {
+    console.error('An invariant is broken: see the table above.');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.name === 'JavaMissingError' ? error.message : error.stack) : error);
+  process.exitCode = 1;
+});
