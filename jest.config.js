@@ -16,6 +16,7 @@ const base = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  setupFiles: ['<rootDir>/tests/support/env.ts'],
 };
 
 export default {

@@ -172,7 +172,8 @@ const STREETS: readonly string[] = [
   'Lạc Long Quân',
   'Nguyễn Chí Thanh',
 ];
-const STREETS_NORTH: readonly string[] = [
+/** Hà Nội's own streets. */
+const STREETS_HANOI: readonly string[] = [
   'Giải Phóng',
   'Kim Mã',
   'Xuân Thủy',
@@ -195,7 +196,8 @@ const STREETS_NORTH: readonly string[] = [
   'Nguyễn Văn Huyên',
   'Lê Trọng Tấn',
 ];
-const STREETS_SOUTH: readonly string[] = [
+/** TP Hồ Chí Minh's own streets. */
+const STREETS_HCMC: readonly string[] = [
   'Cách Mạng Tháng Tám',
   'Nguyễn Đình Chiểu',
   'Lê Văn Sỹ',
@@ -318,10 +320,10 @@ function streetLine(rng: Rng, provinceCode: string, wardName: string): string {
     ] as const);
   }
   const street = rng.pick(
-    region === 'south' && rng.chance(0.6)
-      ? STREETS_SOUTH
-      : region === 'north' && rng.chance(0.5)
-        ? STREETS_NORTH
+    provinceCode === '79' && rng.chance(0.6)
+      ? STREETS_HCMC
+      : provinceCode === '01' && rng.chance(0.5)
+        ? STREETS_HANOI
         : STREETS,
   );
   if (provinceCode === '79' || region === 'south') {
@@ -397,7 +399,8 @@ function messyPhone(rng: Rng, national: string): string {
     `+84${nsn}`,
     `${national.slice(0, 4)}.${national.slice(4, 7)}.${national.slice(7)}`,
     `${national.slice(0, 4)} ${national.slice(4, 7)} ${national.slice(7)}`,
-    `(+84) ${a}${b.slice(0, 1)}-${b.slice(1)}${c.slice(0, 1)}-${c.slice(1)}`,
+    `${national.slice(0, 4)}-${national.slice(4, 7)}-${national.slice(7)}`,
+    `+84-${a}${b.slice(0, 1)}-${b.slice(1)}${c.slice(0, 1)}-${c.slice(1)}`,
     `0084${nsn}`,
     `+84 (0) ${spaced}`,
   ]);

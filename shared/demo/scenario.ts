@@ -62,7 +62,7 @@ export interface ScenarioOrder {
   /** Placed during the flash sale. */
   flashSale?: boolean;
   /** What the pipeline should make of it: for checking results, never sent to the pipeline. */
-  expect: {
+  expected: {
     quality: OrderQuality;
     mess: MessKind[];
     bad: BadKind[];
@@ -651,7 +651,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
         : 2
       : 0;
 
-    const expect: ScenarioOrder['expect'] = buyerPart
+    const expected: ScenarioOrder['expected'] = buyerPart
       ? {
           quality: quality === 'messy' && mess.length === 0 ? 'clean' : quality,
           mess,
@@ -673,7 +673,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       redeliveries,
       ...(importBatch ? { importBatch } : {}),
       ...(d.flashSale ? { flashSale: true } : {}),
-      expect,
+      expected,
     };
     if (order.export?.market === 'US') usOrders.push(item);
     out.push({ item, seq: d.seq, placedMs: d.placedMs });
@@ -760,7 +760,7 @@ export function scenarioStats(scenario: Scenario) {
   let flashSale = 0;
   for (const o of scenario.orders) {
     byChannel[o.order.channel] = (byChannel[o.order.channel] ?? 0) + 1;
-    byQuality[o.expect.quality] += 1;
+    byQuality[o.expected.quality] += 1;
     if (o.order.export) byMarket[o.order.export.market] = (byMarket[o.order.export.market] ?? 0) + 1;
     if (o.redeliveries > 0) redelivered += 1;
     if (o.flashSale) flashSale += 1;

@@ -43,7 +43,9 @@ describe('generateCooperatives', () => {
     const lychee = /Lục Ngạn|Chũ|Lục Nam|Sơn Động|Tân Yên|Lạng Giang|Yên Thế/u;
     const inLychee = cooperatives.filter((c) => lychee.test(c.legacyCommune?.districtName ?? '')).length;
     expect(inLychee / cooperatives.length).toBeGreaterThan(0.85);
-    const lucNgan = cooperatives.filter((c) => /Lục Ngạn|Chũ/u.test(c.legacyCommune?.districtName ?? '')).length;
+    const lucNgan = cooperatives.filter((c) =>
+      /Lục Ngạn|Chũ/u.test(c.legacyCommune?.districtName ?? ''),
+    ).length;
     expect(lucNgan / cooperatives.length).toBeGreaterThan(0.3);
   });
 

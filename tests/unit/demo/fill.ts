@@ -22,8 +22,8 @@ export function simulateFill(scenario: Scenario): FillResult {
   for (const b of batches) bySku.set(b.sku, [...(bySku.get(b.sku) ?? []), b]);
 
   const result: FillResult = { considered: 0, filled: 0, backordered: 0, backorderedBySku: {} };
-  for (const { order, expect } of scenario.orders) {
-    if (expect.quality === 'bad') continue; // goes to review, not to allocation
+  for (const { order, expected } of scenario.orders) {
+    if (expected.quality === 'bad') continue; // goes to review, not to allocation
     result.considered++;
     let complete = true;
     for (const line of order.lines) {

@@ -41,7 +41,8 @@ describe('generateGrowingAreaCodes', () => {
     expect(mean(holders)).toBeGreaterThan(2 * mean(others));
     // Premium markets go to cooperatives that also hold China codes.
     const chinaHolders = new Set(codes.filter((c) => c.market === 'CN').map((c) => c.cooperativeId));
-    for (const code of codes.filter((c) => c.market !== 'CN')) expect(chinaHolders.has(code.cooperativeId)).toBe(true);
+    for (const code of codes.filter((c) => c.market !== 'CN'))
+      expect(chinaHolders.has(code.cooperativeId)).toBe(true);
   });
 
   it('spans the season, all active except a couple suspended', () => {

@@ -458,37 +458,60 @@ describe('LocalQueue: records, lifecycle', () => {
   });
 
   test('stop waits for running invocations and leaves no timer behind', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const baseline = timers();
-    let finished = false;
-    const consumer: QueueConsumer = async (event) => {
-      await sleep(30);
-      finished = true;
-      throw new Error(`fail ${event.Records.length}`);
-    };
-    // Long visibility timeout and batching window: timers that would keep the process alive.
-    const q = new LocalQueue({
-      name: 'notify',
-      spec: spec({
-        batchSize: 10,
-        batchingWindowSeconds: 20,
-        visibilityTimeoutSeconds: 600,
-        maxConcurrency: 1,
-      }),
-      consumer,
-      functionTimeoutSeconds: 100,
-    });
-    q.sendBatch(Array.from({ length: 12 }, (_, i) => `n-${i}`));
-    q.start();
-    await sleep(10);
-    expect(timers()).toBeGreaterThan(baseline);
-    const pendingDrain = q.drain({ timeoutMs: 60_000 });
-    await q.stop();
-    expect(finished).toBe(true);
-    await expect(pendingDrain).rejects.toThrow(/stopped before it drained/);
-    // Earlier tests' leftover timers may expire meanwhile, never more than before.
-    expect(timers()).toBeLessThanOrEqual(baseline);
-    expect(q.stats()).toMatchObject({ inFlight: 10, visible: 2, inFlightInvocations: 0 });
+    // Track every timer created from here on: each must have fired or been cleared after stop().
+    const pending = new Set<NodeJS.Timeout>();
+    const realSetTimeout = global.setTimeout;
+    const realClearTimeout = global.clearTimeout;
+    const setSpy = jest.spyOn(global, 'setTimeout').mockImplementation(((
+      callback: (...args: unknown[]) => void,
+      ms?: number,
+      ...args: unknown[]
+    ) => {
+      const handle = realSetTimeout(() => {
+        pending.delete(handle);
+        callback(...args);
+      }, ms);
+      pending.add(handle);
+      return handle;
+    }) as typeof setTimeout);
+    const clearSpy = jest.spyOn(global, 'clearTimeout').mockImplementation(((handle?: NodeJS.Timeout) => {
+      if (handle !== undefined) pending.delete(handle);
+      realClearTimeout(handle);
+    }) as typeof clearTimeout);
+    try {
+      let finished = false;
+      const consumer: QueueConsumer = async (event) => {
+        await sleep(30);
+        finished = true;
+        throw new Error(`fail ${event.Records.length}`);
+      };
+      // Long visibility timeout, batching window and function timeout: timers that would keep the process alive.
+      const q = new LocalQueue({
+        name: 'notify',
+        spec: spec({
+          batchSize: 10,
+          batchingWindowSeconds: 20,
+          visibilityTimeoutSeconds: 600,
+          maxConcurrency: 1,
+        }),
+        consumer,
+        functionTimeoutSeconds: 100,
+      });
+      q.sendBatch(Array.from({ length: 12 }, (_, i) => `n-${i}`));
+      q.start();
+      await sleep(10);
+      // Visibility heap, batching window, function timeout, the consumer's sleep.
+      expect(pending.size).toBe(4);
+      const pendingDrain = q.drain({ timeoutMs: 60_000 });
+      await q.stop();
+      expect(finished).toBe(true);
+      await expect(pendingDrain).rejects.toThrow(/stopped before it drained/);
+      expect(pending.size).toBe(0);
+      expect(q.stats()).toMatchObject({ inFlight: 10, visible: 2, inFlightInvocations: 0 });
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
   });
 });
 
@@ -501,7 +524,6 @@ describe('LocalQueue: throughput', () => {
         name,
         spec: { ...topologySpec, maxConcurrency },
         timeScale: 0.01,
-        functionTimeoutSeconds: 30,
         consumer: async (event) => {
           await new Promise((resolve) => setImmediate(resolve));
           if (!forward) return;
@@ -553,8 +575,8 @@ describe('LocalQueue: throughput', () => {
     await drainAll(queues, { timeoutMs: 30_000 });
     const elapsed = Date.now() - started;
 
-    expect(queues.map((q) => q.stats().deleted)).toEqual([5000, 5000, 5000, 1670]);
+    expect(queues.map((q) => q.stats().deleted)).toEqual([5000, 5000, 5000, 2000]);
     expect(queues.map((q) => q.stats().maxInFlightSeen)).toEqual([8, 6, 4, 2]);
     expect(elapsed).toBeLessThan(10_000);
-  });
+  }, 30_000);
 });
