@@ -213,7 +213,9 @@ export function parseBusEvent(value: unknown): BusEvent {
   const entry = EVENT_CATALOG[envelope['detail-type'] as DetailType];
   if (!entry) throw new Error(`unknown detail-type "${envelope['detail-type']}"`);
   if (entry.source !== envelope.source) {
-    throw new Error(`detail-type ${envelope['detail-type']} must come from ${entry.source}, not ${envelope.source}`);
+    throw new Error(
+      `detail-type ${envelope['detail-type']} must come from ${entry.source}, not ${envelope.source}`,
+    );
   }
   const detail = entry.schema.parse(envelope.detail);
   return { ...(value as BusEvent), detail };

@@ -59,7 +59,8 @@ export interface IndexSpec {
 const functions = {
   ingestHttp: {
     entry: 'functions/ingest-http/handler.ts',
-    description: 'Channel webhooks, portal order API and spreadsheet upload: verify, parse, dedupe, persist, publish',
+    description:
+      'Channel webhooks, portal order API and spreadsheet upload: verify, parse, dedupe, persist, publish',
     timeoutSeconds: 10,
     memoryMb: 1024,
     table: 'readwrite',
@@ -174,8 +175,16 @@ const rules: RuleSpec[] = [
     description: 'Only export allocations open or join an export lot; pickups update their lot',
     pattern: {
       $or: [
-        { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderAllocated'], detail: { market: [{ exists: true }] } },
-        { source: [EVENT_SOURCES.logistics], 'detail-type': ['PickupBooked'], detail: { market: [{ exists: true }] } },
+        {
+          source: [EVENT_SOURCES.orders],
+          'detail-type': ['OrderAllocated'],
+          detail: { market: [{ exists: true }] },
+        },
+        {
+          source: [EVENT_SOURCES.logistics],
+          'detail-type': ['PickupBooked'],
+          detail: { market: [{ exists: true }] },
+        },
       ],
     },
     target: 'lot',

@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import { type HarvestReport, invariantsHold } from '../infra/local/report.js';
 import { runScenario } from '../infra/local/scenario-runner.js';
 
-process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage = `Usage: npm start -- [--orders N] [--seed S] [--report FILE] [--concurrency C]
   --orders N       orders in the harvest day (default 5000)
@@ -52,8 +52,12 @@ function render(r: HarvestReport): string {
     '',
     'Channels',
     table(Object.entries(r.channels).sort((a, b) => b[1] - a[1])),
-    ...(Object.keys(r.orders.reviewReasons).length ? ['', 'Review reasons', table(Object.entries(r.orders.reviewReasons))] : []),
-    ...(Object.keys(r.orders.rejectReasons).length ? ['', 'Reject reasons', table(Object.entries(r.orders.rejectReasons))] : []),
+    ...(Object.keys(r.orders.reviewReasons).length
+      ? ['', 'Review reasons', table(Object.entries(r.orders.reviewReasons))]
+      : []),
+    ...(Object.keys(r.orders.rejectReasons).length
+      ? ['', 'Reject reasons', table(Object.entries(r.orders.rejectReasons))]
+      : []),
     '',
     'Fulfilment',
     table([
@@ -61,9 +65,19 @@ function render(r: HarvestReport): string {
       ['orders split across cooperatives', r.allocations.splitOrders],
       ['cooperatives shipping', r.allocations.cooperativesUsed],
       ['units reserved', r.allocations.unitsReserved],
-      ['pickups booked', `${r.pickups.booked} (${Object.entries(r.pickups.byCarrier).map(([c, n]) => `${c} ${n}`).join(', ')})`],
+      [
+        'pickups booked',
+        `${r.pickups.booked} (${Object.entries(r.pickups.byCarrier)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ')})`,
+      ],
       ['cooperative messages sent', r.notifications.sent],
-      ['export lots open', `${r.lots.open} (${Object.entries(r.lots.byMarket).map(([m, n]) => `${m} ${n}`).join(', ')})`],
+      [
+        'export lots open',
+        `${r.lots.open} (${Object.entries(r.lots.byMarket)
+          .map(([m, n]) => `${m} ${n}`)
+          .join(', ')})`,
+      ],
     ]),
     '',
     'Speed',
@@ -73,7 +87,12 @@ function render(r: HarvestReport): string {
       ['received → pickup booked p50', `${r.latencyMs.p50} ms`],
       ['received → pickup booked p99', `${r.latencyMs.p99} ms`],
       ['webhook requests (redeliveries)', `${r.http.requests} (${r.http.redeliveries})`],
-      ['HTTP answers', Object.entries(r.http.byStatus).map(([s, n]) => `${s}×${n}`).join(' ')],
+      [
+        'HTTP answers',
+        Object.entries(r.http.byStatus)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' '),
+      ],
     ]),
     '',
     'Invariants (read back from DynamoDB and the courier ledger)',
@@ -86,7 +105,16 @@ function render(r: HarvestReport): string {
       ['duplicate pickups', ok(r.invariants.duplicatePickups)],
     ]),
     ...(dlq.length
-      ? ['', 'Dead-letter queues', ...dlq.map(([q, d]) => `  ${q}: ${d.count} — ${Object.entries(d.reasons).map(([why, n]) => `${n}× ${why}`).join('; ')}`)]
+      ? [
+          '',
+          'Dead-letter queues',
+          ...dlq.map(
+            ([q, d]) =>
+              `  ${q}: ${d.count} — ${Object.entries(d.reasons)
+                .map(([why, n]) => `${n}× ${why}`)
+                .join('; ')}`,
+          ),
+        ]
       : []),
     '',
   ].join('\n');
@@ -119,7 +147,8 @@ async function main(): Promise<void> {
   const interactive = Boolean(process.stdout.isTTY);
   const bar = new cliProgress.SingleBar(
     {
-      format: ' {bar} {percentage}% | sent {value}/{total} | received {received} | allocated {allocated} | pickups {pickups}',
+      format:
+        ' {bar} {percentage}% | sent {value}/{total} | received {received} | allocated {allocated} | pickups {pickups}',
       hideCursor: true,
       noTTYOutput: !interactive,
       notTTYSchedule: 5_000,
@@ -159,6 +188,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.name === 'JavaMissingError' ? error.message : error.stack) : error);
+  console.error(
+    error instanceof Error ? (error.name === 'JavaMissingError' ? error.message : error.stack) : error,
+  );
   process.exitCode = 1;
 });

@@ -11,7 +11,9 @@ const base = z.object({
 
 export const ingestConfig = base.extend({
   EVENT_BUS_NAME: z.string().min(1),
-  CHANNEL_SECRETS_NAME: z.string().min(1, 'CHANNEL_SECRETS_NAME must name the Secrets Manager secret with channel keys'),
+  CHANNEL_SECRETS_NAME: z
+    .string()
+    .min(1, 'CHANNEL_SECRETS_NAME must name the Secrets Manager secret with channel keys'),
 });
 
 export const consumerConfig = base.extend({
@@ -28,13 +30,17 @@ export const pickupConfig = publishingConsumerConfig.extend({
 });
 
 export const notifyConfig = consumerConfig.extend({
-  ZALO_SECRETS_NAME: z.string().min(1, 'ZALO_SECRETS_NAME must name the secret with the Zalo OA access token'),
+  ZALO_SECRETS_NAME: z
+    .string()
+    .min(1, 'ZALO_SECRETS_NAME must name the secret with the Zalo OA access token'),
 });
 
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
+    const problems = result.error.issues
+      .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
+      .join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
   }
   return result.data;

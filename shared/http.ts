@@ -1,11 +1,19 @@
 /** The HTTP edge: API Gateway HTTP API (v2) events in, structured results out, errors to status codes. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { InboundRequest } from './channels/types.js';
-import { InvalidSignatureError, NotFoundError, StaleRequestError, UpstreamError, ValidationError } from './errors.js';
+import {
+  InvalidSignatureError,
+  NotFoundError,
+  StaleRequestError,
+  UpstreamError,
+  ValidationError,
+} from './errors.js';
 
 export function toInboundRequest(event: APIGatewayProxyEventV2, receivedAt = new Date()): InboundRequest {
   const rawBody =
-    event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+    event.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[key.toLowerCase()] = value;
@@ -14,11 +22,22 @@ export function toInboundRequest(event: APIGatewayProxyEventV2, receivedAt = new
   for (const [key, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (value !== undefined) query[key] = value;
   }
-  return { method: event.requestContext.http.method, path: event.rawPath, headers, query, rawBody, receivedAt };
+  return {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    headers,
+    query,
+    rawBody,
+    receivedAt,
+  };
 }
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(body),
+  };
 }
 
 /**
@@ -27,7 +46,8 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
  * a 500 without internals.
  */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
-  if (error instanceof InvalidSignatureError) return json(401, { message: error.message || 'invalid signature' });
+  if (error instanceof InvalidSignatureError)
+    return json(401, { message: error.message || 'invalid signature' });
   if (error instanceof StaleRequestError) return json(401, { message: error.message });
   if (error instanceof ValidationError) {
     return json(400, { message: 'The request has invalid fields', errors: error.issues });

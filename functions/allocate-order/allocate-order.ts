@@ -79,7 +79,9 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     if (!coopCache || Date.now() - coopCache.at > 60_000) {
       coopCache = {
         at: Date.now(),
-        loading: deps.allocations.loadCooperatives().then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
+        loading: deps.allocations
+          .loadCooperatives()
+          .then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
       };
     }
     return coopCache.loading;
@@ -115,7 +117,9 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       const key = `${a.cooperativeId}#${a.pickupDate}`;
       usedByCoopDay.set(key, (usedByCoopDay.get(key) ?? 0) + a.lines.reduce((s, l) => s + l.quantity, 0));
       for (const line of a.lines) {
-        const c = candidateCache.get(line.sku)?.list.find((x) => x.batchId === line.batchId && x.cooperativeId === a.cooperativeId);
+        const c = candidateCache
+          .get(line.sku)
+          ?.list.find((x) => x.batchId === line.batchId && x.cooperativeId === a.cooperativeId);
         if (c) c.available -= line.quantity;
       }
     }
@@ -140,7 +144,8 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     const pickupDate = pickupDateFor(received);
     const market = order.export?.market;
     const deliveryBy = new Date(
-      Date.parse(`${pickupDate}T17:00:00+07:00`) + transitDays(order.destination.provinceCode, market) * DAY_MS,
+      Date.parse(`${pickupDate}T17:00:00+07:00`) +
+        transitDays(order.destination.provinceCode, market) * DAY_MS,
     ).toISOString();
     const coops = await cooperatives();
     const codes = market ? await validCodes(market, pickupDate) : undefined;
@@ -213,7 +218,9 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         }
         case 'stale':
           for (const b of outcome.batches) {
-            const c = candidateCache.get(b.sku)?.list.find((x) => x.batchId === b.batchId && x.cooperativeId === b.cooperativeId);
+            const c = candidateCache
+              .get(b.sku)
+              ?.list.find((x) => x.batchId === b.batchId && x.cooperativeId === b.cooperativeId);
             if (c) c.available = b.available ?? 0;
           }
           for (const coop of outcome.fullCooperatives) {

@@ -64,7 +64,9 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
     if (!coopCache || Date.now() - coopCache.at > 300_000) {
       coopCache = {
         at: Date.now(),
-        loading: deps.allocations.loadCooperatives().then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
+        loading: deps.allocations
+          .loadCooperatives()
+          .then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
       };
     }
     return coopCache.loading;
@@ -85,7 +87,10 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
 
     let pickup = existing;
     if (!pickup) {
-      const weightGrams = lines.reduce((s, l) => s + l.quantity * (findProduct(l.sku)?.unitWeightGrams ?? 1000), 0);
+      const weightGrams = lines.reduce(
+        (s, l) => s + l.quantity * (findProduct(l.sku)?.unitWeightGrams ?? 1000),
+        0,
+      );
       const value = lines.reduce(
         (s, l) => s + l.quantity * (order.lines.find((ol) => ol.sku === l.sku)?.unitPriceVnd ?? 0),
         0,
@@ -161,7 +166,11 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
         await deps.doc.send(
           new PutCommand({
             TableName: deps.tableName,
-            Item: { ...pickup, gsi2pk: carrierDayGsi2pk(carrierName, pickupDate), gsi2sk: `PICKUP#${allocationId}` },
+            Item: {
+              ...pickup,
+              gsi2pk: carrierDayGsi2pk(carrierName, pickupDate),
+              gsi2sk: `PICKUP#${allocationId}`,
+            },
             ConditionExpression: 'attribute_not_exists(pk) OR trackingCode = :t',
             ExpressionAttributeValues: { ':t': booking.trackingCode },
           }),

@@ -11,7 +11,9 @@ import { buildBookPickupHandler } from './book-pickup.js';
 
 const config = loadConfig(pickupConfig);
 const logger = createLogger('book-pickup', { logLevel: config.LOG_LEVEL });
-const carrierSecrets = await jsonSecret<{ ghn: { token: string; shopId: string } }>(config.CARRIER_SECRETS_NAME);
+const carrierSecrets = await jsonSecret<{ ghn: { token: string; shopId: string } }>(
+  config.CARRIER_SECRETS_NAME,
+);
 
 export const handler = withObservability(
   logger,

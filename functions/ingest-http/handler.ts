@@ -11,9 +11,9 @@ import { buildIngestHandler } from './ingest-http.js';
 
 const config = loadConfig(ingestConfig);
 const logger = createLogger('ingest-http', { logLevel: config.LOG_LEVEL });
-const secrets = await jsonSecret<ChannelSecrets & { marketplace: Parameters<typeof createMarketplaceHttpClient>[0] }>(
-  config.CHANNEL_SECRETS_NAME,
-);
+const secrets = await jsonSecret<
+  ChannelSecrets & { marketplace: Parameters<typeof createMarketplaceHttpClient>[0] }
+>(config.CHANNEL_SECRETS_NAME);
 
 export const handler = withObservability(
   logger,

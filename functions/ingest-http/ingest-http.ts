@@ -50,7 +50,11 @@ export function orderReceivedEvent(record: OrderRecord): DomainEvent {
   });
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -108,7 +112,9 @@ export function buildIngestHandler(deps: IngestDeps) {
     };
   }
 
-  return async function ingestHttp(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  return async function ingestHttp(
+    event: APIGatewayProxyEventV2,
+  ): Promise<APIGatewayProxyStructuredResultV2> {
     const route = routeOf(event);
     const adapter = byRoute.get(route);
     if (!adapter) return json(404, { message: `No channel serves ${route}` });
@@ -117,12 +123,20 @@ export function buildIngestHandler(deps: IngestDeps) {
     try {
       const result = await adapter.handle(request, deps.channelContext);
       if (result.kind === 'direct') {
-        return { statusCode: result.response.status, headers: { 'content-type': result.response.contentType }, body: result.response.body };
+        return {
+          statusCode: result.response.status,
+          headers: { 'content-type': result.response.contentType },
+          body: result.response.body,
+        };
       }
       if (result.kind === 'ignored') {
         deps.logger.debug('channel event ignored', { channel: adapter.channel, reason: result.reason });
         return result.ack
-          ? { statusCode: result.ack.status, headers: { 'content-type': result.ack.contentType }, body: result.ack.body }
+          ? {
+              statusCode: result.ack.status,
+              headers: { 'content-type': result.ack.contentType },
+              body: result.ack.body,
+            }
           : json(200, { ignored: true, reason: result.reason });
       }
 
@@ -131,8 +145,18 @@ export function buildIngestHandler(deps: IngestDeps) {
       if (single) {
         const ingested = await ingestOne(result.orders[0] as RawOrder, request, correlationId, events);
         await deps.publisher.publish(events);
-        deps.logger.info('order ingested', { channel: adapter.channel, orderId: ingested.orderId, status: ingested.status, duplicate: ingested.duplicate });
-        if (result.ack) return { statusCode: result.ack.status, headers: { 'content-type': result.ack.contentType }, body: result.ack.body };
+        deps.logger.info('order ingested', {
+          channel: adapter.channel,
+          orderId: ingested.orderId,
+          status: ingested.status,
+          duplicate: ingested.duplicate,
+        });
+        if (result.ack)
+          return {
+            statusCode: result.ack.status,
+            headers: { 'content-type': result.ack.contentType },
+            body: result.ack.body,
+          };
         return json(ingested.duplicate ? 200 : 201, ingested);
       }
 
@@ -152,8 +176,18 @@ export function buildIngestHandler(deps: IngestDeps) {
       });
       await deps.publisher.publish(events);
       const accepted = ingested.filter((o): o is IngestedOrder => o !== undefined);
-      deps.logger.info('orders ingested', { channel: adapter.channel, accepted: accepted.length, rejectedRows: result.rowErrors?.length ?? 0, invalidOrders: orderErrors.length });
-      if (result.ack) return { statusCode: result.ack.status, headers: { 'content-type': result.ack.contentType }, body: result.ack.body };
+      deps.logger.info('orders ingested', {
+        channel: adapter.channel,
+        accepted: accepted.length,
+        rejectedRows: result.rowErrors?.length ?? 0,
+        invalidOrders: orderErrors.length,
+      });
+      if (result.ack)
+        return {
+          statusCode: result.ack.status,
+          headers: { 'content-type': result.ack.contentType },
+          body: result.ack.body,
+        };
       return json(200, { orders: accepted, rowErrors: result.rowErrors ?? [], orderErrors });
     } catch (error) {
       if (!(error instanceof ValidationError)) {

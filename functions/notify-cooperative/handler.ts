@@ -19,7 +19,8 @@ export const handler = withObservability(
     allocations: new AllocationStore(doc, config.TABLE_NAME),
     // The OA token rotates; read it through the (cached) secret on each send.
     notifier: new ZaloNotifier({
-      accessToken: async () => (await jsonSecret<{ accessToken: string }>(config.ZALO_SECRETS_NAME)).accessToken,
+      accessToken: async () =>
+        (await jsonSecret<{ accessToken: string }>(config.ZALO_SECRETS_NAME)).accessToken,
     }),
     logger,
     deadLetter: sqsDeadLetter(sqs, config.DLQ_URL),

@@ -36,7 +36,9 @@ export function buildNotifyCooperativeHandler(deps: NotifyDeps) {
     if (!coopCache || Date.now() - coopCache.at > 300_000) {
       coopCache = {
         at: Date.now(),
-        loading: deps.allocations.loadCooperatives().then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
+        loading: deps.allocations
+          .loadCooperatives()
+          .then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
       };
     }
     return coopCache.loading;
@@ -50,12 +52,21 @@ export function buildNotifyCooperativeHandler(deps: NotifyDeps) {
       cooperativeName: coop.name,
       orderId,
       allocationId,
-      lines: lines.map((l) => ({ productName: findProduct(l.sku)?.name ?? l.sku, quantity: l.quantity, batchId: l.batchId })),
+      lines: lines.map((l) => ({
+        productName: findProduct(l.sku)?.name ?? l.sku,
+        quantity: l.quantity,
+        batchId: l.batchId,
+      })),
       pickupDate,
       carrierName: coop.carrier.toUpperCase(),
       market,
     });
-    const sent = await deps.notifier.send({ cooperativeId, messageId: allocationId, recipient: coop.zaloUserId, text });
+    const sent = await deps.notifier.send({
+      cooperativeId,
+      messageId: allocationId,
+      recipient: coop.zaloUserId,
+      text,
+    });
     await deps.doc.send(
       new PutCommand({
         TableName: deps.tableName,

@@ -9,4 +9,7 @@ import { buildQueryHandler } from './query-http.js';
 const config = loadConfig(z.object({ TABLE_NAME: z.string().min(3), LOG_LEVEL: z.string().default('INFO') }));
 const logger = createLogger('query-http', { logLevel: config.LOG_LEVEL });
 
-export const handler = withObservability(logger, buildQueryHandler({ doc, tableName: config.TABLE_NAME, logger }));
+export const handler = withObservability(
+  logger,
+  buildQueryHandler({ doc, tableName: config.TABLE_NAME, logger }),
+);

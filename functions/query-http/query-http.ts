@@ -86,7 +86,8 @@ export function buildQueryHandler(deps: QueryDeps) {
       const params = event.pathParameters ?? {};
       if (params.orderId) return await order(params.orderId);
       if (params.lotId) return await lot(params.lotId);
-      if (params.cooperativeId) return await cooperativeAllocations(params.cooperativeId, event.queryStringParameters?.date);
+      if (params.cooperativeId)
+        return await cooperativeAllocations(params.cooperativeId, event.queryStringParameters?.date);
       return json(404, { message: 'Not Found' });
     } catch (error) {
       deps.logger.warn('query failed', { error: error as Error });

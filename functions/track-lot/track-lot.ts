@@ -6,11 +6,26 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
-import { exporterGsi1pk, LOT_SK, lotEventSk, lotMemberSk, lotPk } from '../../shared/adapters/dynamodb/keys.js';
+import {
+  exporterGsi1pk,
+  LOT_SK,
+  lotEventSk,
+  lotMemberSk,
+  lotPk,
+} from '../../shared/adapters/dynamodb/keys.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
-import { buildSqsConsumer, catalogEventParser, type DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
+import {
+  buildSqsConsumer,
+  catalogEventParser,
+  type DeadLetterPort,
+} from '../../shared/adapters/sqs-consumer.js';
 import { MARKET_REQUIREMENTS, type ExportMarket } from '../../shared/domain/market.js';
 
 export interface TrackLotDeps {
@@ -31,7 +46,12 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
   const now = deps.now ?? (() => new Date());
 
   /** Opens the lot if it is not open yet; true when this call opened it. */
-  async function openLot(lotId: string, exporterId: string, market: ExportMarket, pickupDate: string): Promise<boolean> {
+  async function openLot(
+    lotId: string,
+    exporterId: string,
+    market: ExportMarket,
+    pickupDate: string,
+  ): Promise<boolean> {
     const result = await deps.doc.send(
       new UpdateCommand({
         TableName: deps.tableName,
@@ -59,12 +79,15 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
   }
 
   async function onAllocated(event: BusEvent<'OrderAllocated'>): Promise<void> {
-    const { market, exporterId, pickupDate, allocationId, orderId, cooperativeId, lines, correlationId } = event.detail;
+    const { market, exporterId, pickupDate, allocationId, orderId, cooperativeId, lines, correlationId } =
+      event.detail;
     if (!market || !exporterId) return; // domestic: not a lot member (the rule should not route it)
     const lotId = lotIdFor(exporterId, market, pickupDate);
     const events: DomainEvent[] = [];
     if (await openLot(lotId, exporterId, market, pickupDate)) {
-      events.push(domainEvent('LotOpened', { version: 1, correlationId, lotId, exporterId, market, pickupDate }));
+      events.push(
+        domainEvent('LotOpened', { version: 1, correlationId, lotId, exporterId, market, pickupDate }),
+      );
     }
     const units = lines.reduce((s, l) => s + l.quantity, 0);
     const at = now().toISOString();
@@ -76,7 +99,17 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
             {
               Put: {
                 TableName: deps.tableName,
-                Item: { pk: lotPk(lotId), sk: lotMemberSk(allocationId), type: 'lot-member', lotId, allocationId, orderId, cooperativeId, lines, units },
+                Item: {
+                  pk: lotPk(lotId),
+                  sk: lotMemberSk(allocationId),
+                  type: 'lot-member',
+                  lotId,
+                  allocationId,
+                  orderId,
+                  cooperativeId,
+                  lines,
+                  units,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -91,23 +124,45 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
             {
               Put: {
                 TableName: deps.tableName,
-                Item: { pk: lotPk(lotId), sk: lotEventSk(eventId), type: 'lot-event', lotId, eventId, step: 'commissioning', at, allocationId, cooperativeId, units },
+                Item: {
+                  pk: lotPk(lotId),
+                  sk: lotEventSk(eventId),
+                  type: 'lot-event',
+                  lotId,
+                  eventId,
+                  step: 'commissioning',
+                  at,
+                  allocationId,
+                  cooperativeId,
+                  units,
+                },
               },
             },
           ],
         }),
       );
-      events.push(domainEvent('LotEventRecorded', { version: 1, correlationId, lotId, eventId, step: 'commissioning', at }));
+      events.push(
+        domainEvent('LotEventRecorded', {
+          version: 1,
+          correlationId,
+          lotId,
+          eventId,
+          step: 'commissioning',
+          at,
+        }),
+      );
     } catch (error) {
       const alreadyMember =
-        error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
       if (!alreadyMember) throw error;
     }
     await deps.publisher.publish(events);
   }
 
   async function onPickupBooked(event: BusEvent<'PickupBooked'>): Promise<void> {
-    const { market, exporterId, allocationId, carrier, trackingCode, pickupDate, correlationId } = event.detail;
+    const { market, exporterId, allocationId, carrier, trackingCode, pickupDate, correlationId } =
+      event.detail;
     if (!market || !exporterId) return;
     const lotId = lotIdFor(exporterId, market, pickupDate);
     const eventId = `shipping-${allocationId}`;
@@ -115,7 +170,18 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
     await deps.doc.send(
       new PutCommand({
         TableName: deps.tableName,
-        Item: { pk: lotPk(lotId), sk: lotEventSk(eventId), type: 'lot-event', lotId, eventId, step: 'shipping', at, allocationId, carrier, trackingCode },
+        Item: {
+          pk: lotPk(lotId),
+          sk: lotEventSk(eventId),
+          type: 'lot-event',
+          lotId,
+          eventId,
+          step: 'shipping',
+          at,
+          allocationId,
+          carrier,
+          trackingCode,
+        },
       }),
     );
     await deps.publisher.publish([

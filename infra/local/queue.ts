@@ -102,6 +102,7 @@ export interface LocalQueueStats {
   delayed: number;
   /** Messages moved to the dead-letter queue (or the internal dead-letter list) so far. */
   deadLettered: number;
+  /** SendMessage calls (messages moved in by a redrive policy or `redrive()` are not counted). */
   sent: number;
   deleted: number;
   redriven: number;
@@ -959,8 +960,8 @@ export class LocalQueue {
       sentTimestamp: input.sentTimestamp,
       deadLetterSourceArn: input.sourceArn,
     });
+    // Like SQS's NumberOfMessagesSent, a message moved here by a redrive policy is not "sent".
     this.enqueue(message, 0);
-    this.counters.sent += 1;
   }
 
   /**

@@ -58,7 +58,10 @@ export interface HarvestReport {
   };
 }
 
-async function scanAll(doc: DynamoDBDocumentClient, tableName: string): Promise<Array<Record<string, unknown>>> {
+async function scanAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -79,7 +82,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[index] as number;
 }
 
-export async function buildReport(doc: DynamoDBDocumentClient, tableName: string, facts: RunFacts): Promise<HarvestReport> {
+export async function buildReport(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  facts: RunFacts,
+): Promise<HarvestReport> {
   const items = await scanAll(doc, tableName);
   const orders = items.filter((i) => i.type === 'order') as unknown as OrderRecord[];
   const allocations = items.filter((i) => i.type === 'allocation') as unknown as AllocationRecord[];
@@ -124,9 +131,14 @@ export async function buildReport(doc: DynamoDBDocumentClient, tableName: string
 
   // Pickups: at most one per allocation in our table and in the courier's own ledger.
   const pickupsByAllocation = new Map<string, number>();
-  for (const p of pickups) pickupsByAllocation.set(String(p.allocationId), (pickupsByAllocation.get(String(p.allocationId)) ?? 0) + 1);
+  for (const p of pickups)
+    pickupsByAllocation.set(
+      String(p.allocationId),
+      (pickupsByAllocation.get(String(p.allocationId)) ?? 0) + 1,
+    );
   const ledger = new Map<string, number>();
-  for (const s of facts.carrierLedger) ledger.set(s.clientOrderCode, (ledger.get(s.clientOrderCode) ?? 0) + 1);
+  for (const s of facts.carrierLedger)
+    ledger.set(s.clientOrderCode, (ledger.get(s.clientOrderCode) ?? 0) + 1);
   let duplicatePickups = 0;
   for (const n of pickupsByAllocation.values()) duplicatePickups += n - 1;
   for (const n of ledger.values()) duplicatePickups += n - 1;
@@ -150,7 +162,10 @@ export async function buildReport(doc: DynamoDBDocumentClient, tableName: string
       continue;
     }
     const live = (allocationsByOrder.get(id) ?? []).filter((a) => a.status === 'reserved');
-    if ((o.status === 'allocated' || o.status === 'partially_allocated') && (live.length === 0 || live.some((a) => !pickupKeys.has(a.allocationId)))) {
+    if (
+      (o.status === 'allocated' || o.status === 'partially_allocated') &&
+      (live.length === 0 || live.some((a) => !pickupKeys.has(a.allocationId)))
+    ) {
       lostOrders++;
     }
   }

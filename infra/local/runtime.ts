@@ -6,7 +6,13 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import { buildAllocateOrderHandler } from '../../functions/allocate-order/allocate-order.js';
 import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.js';
 import { buildIngestHandler } from '../../functions/ingest-http/ingest-http.js';
@@ -23,7 +29,12 @@ import { ADAPTERS } from '../../shared/channels/index.js';
 import type { ChannelSecrets } from '../../shared/channels/types.js';
 import { createLogger } from '../../shared/observability.js';
 import { type FunctionName, type QueueName, topology } from '../topology.js';
-import { type CarrierSandbox, SANDBOX_SHOP_ID, SANDBOX_TOKEN, startCarrierSandbox } from './carrier-sandbox.js';
+import {
+  type CarrierSandbox,
+  SANDBOX_SHOP_ID,
+  SANDBOX_TOKEN,
+  startCarrierSandbox,
+} from './carrier-sandbox.js';
 import { createTable, type DynamoDbLocal, localClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalEventBus, queueTarget } from './event-bus.js';
 import { startHttpServer } from './http-server.js';
@@ -85,7 +96,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const endpoint = options.dynamoEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
     const client = localClient(endpoint);
     cleanups.push(() => client.destroy());
-    const tableName = options.tableName ?? `harvest-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const tableName =
+      options.tableName ?? `harvest-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     await createTable(client, tableName);
     const doc = createDocumentClient(client);
 
@@ -108,10 +120,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Queues first (the bus targets them), consumers attached below.
     const deadLetterQueues = {} as Record<QueueName, LocalQueue>;
     const queues = {} as Record<QueueName, LocalQueue>;
-    const consumers = {} as Record<QueueName, (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>>;
-    for (const [name, spec] of Object.entries(topology.queues) as Array<[QueueName, (typeof topology.queues)[QueueName]]>) {
+    const consumers = {} as Record<
+      QueueName,
+      (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>
+    >;
+    for (const [name, spec] of Object.entries(topology.queues) as Array<
+      [QueueName, (typeof topology.queues)[QueueName]]
+    >) {
       const fn = topology.functions[spec.consumer];
-      const dlq = new LocalQueue({ name: `${name}-dlq`, spec: { ...spec, maxReceiveCount: Number.MAX_SAFE_INTEGER } });
+      const dlq = new LocalQueue({
+        name: `${name}-dlq`,
+        spec: { ...spec, maxReceiveCount: Number.MAX_SAFE_INTEGER },
+      });
       deadLetterQueues[name] = dlq;
       queues[name] = new LocalQueue({
         name,
@@ -122,19 +142,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         memoryMb: fn.memoryMb,
         deadLetter: dlq,
         timeScale,
-        consumer: (event, context) => (consumers[name] as NonNullable<(typeof consumers)[QueueName]>)(event, context),
+        consumer: (event, context) =>
+          (consumers[name] as NonNullable<(typeof consumers)[QueueName]>)(event, context),
       });
     }
 
     const bus = new LocalEventBus({
       name: topology.busName,
-      rules: topology.rules.map((rule) => ({ name: rule.name, pattern: rule.pattern, target: queueTarget(queues[rule.target]) })),
+      rules: topology.rules.map((rule) => ({
+        name: rule.name,
+        pattern: rule.pattern,
+        target: queueTarget(queues[rule.target]),
+      })),
     });
     const publisher = createEventPublisher({
       busName: topology.busName,
       putEvents: async (entries) =>
         bus.putEvents(
-          entries.map((e) => ({ source: e.Source ?? '', detailType: e.DetailType ?? '', detail: e.Detail ?? '{}', eventBusName: e.EventBusName })),
+          entries.map((e) => ({
+            source: e.Source ?? '',
+            detailType: e.DetailType ?? '',
+            detail: e.Detail ?? '{}',
+            eventBusName: e.EventBusName,
+          })),
         ),
     });
     const deadLetterFor = (name: QueueName): DeadLetterPort => ({
@@ -165,7 +195,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       orders,
       allocations,
       carriers: {
-        ghn: new GhnClient({ baseUrl: carrier.url, token: SANDBOX_TOKEN, shopId: SANDBOX_SHOP_ID, timeoutMs: 2_000, maxConcurrency: 16 }),
+        ghn: new GhnClient({
+          baseUrl: carrier.url,
+          token: SANDBOX_TOKEN,
+          shopId: SANDBOX_SHOP_ID,
+          timeoutMs: 2_000,
+          maxConcurrency: 16,
+        }),
       },
       defaultCarrier: 'ghn',
       publisher,
@@ -199,7 +235,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     const httpHandlers: Partial<
-      Record<FunctionName, (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>>
+      Record<
+        FunctionName,
+        (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>
+      >
     > = {
       ingestHttp: buildIngestHandler({
         adapters: ADAPTERS,
@@ -244,7 +283,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         // Draining one queue can feed another (allocation → pickup → lot): loop until all are idle.
         const deadline = Date.now() + timeoutMs;
         for (;;) {
-          for (const q of Object.values(queues)) await q.drain({ timeoutMs: Math.max(1, deadline - Date.now()) });
+          for (const q of Object.values(queues))
+            await q.drain({ timeoutMs: Math.max(1, deadline - Date.now()) });
           if (Object.values(queues).every((q) => q.isIdle())) return;
         }
       },

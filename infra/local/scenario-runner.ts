@@ -4,13 +4,34 @@
  * real HTTP (with the providers' redeliveries), waits for the queues to drain and reads the report
  * back from the table.
  */
-import { type Encoded, encodeMessenger, encodePortal, encodeShopee, encodeSpreadsheet, encodeTiktok, encodeZalo } from '../../shared/channels/encoders.js';
+import {
+  type Encoded,
+  encodeMessenger,
+  encodePortal,
+  encodeShopee,
+  encodeSpreadsheet,
+  encodeTiktok,
+  encodeZalo,
+} from '../../shared/channels/encoders.js';
 import { orderIdFor } from '../../shared/adapters/dynamodb/keys.js';
 import { putCatalog } from '../../shared/adapters/dynamodb/catalog-store.js';
 import { generateScenario, type ScenarioOrder } from '../../shared/demo/scenario.js';
 import type { Channel } from '../../shared/domain/order.js';
 import { buildReport, type HarvestReport } from './report.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from './runtime.js';
+
+/** Channels with an adapter at the ingest edge (Lazada and free-text chat come with their adapters). */
+const LOCAL_CHANNELS: Channel[] = [
+  'portal',
+  'tiktok',
+  'shopee',
+  'messenger',
+  'zalo',
+  'postmart',
+  'voso',
+  'haravan',
+  'sapo',
+];
 
 export interface ScenarioOptions {
   orders: number;
@@ -42,7 +63,11 @@ interface Delivery {
   orders: number;
 }
 
-function deliveriesFor(scenario: ScenarioOrder[], runtime: LocalRuntime, spreadsheetRows: number): Delivery[] {
+function deliveriesFor(
+  scenario: ScenarioOrder[],
+  runtime: LocalRuntime,
+  spreadsheetRows: number,
+): Delivery[] {
   const secrets = runtime.secrets;
   const deliveries: Delivery[] = [];
   const sheets: Record<'postmart' | 'voso', ScenarioOrder[]> = { postmart: [], voso: [] };
@@ -68,19 +93,44 @@ function deliveriesFor(scenario: ScenarioOrder[], runtime: LocalRuntime, spreads
         if (sheets[order.channel].length >= spreadsheetRows) flushSheet(order.channel);
         break;
       case 'tiktok':
-        deliveries.push({ channel: 'tiktok', encode: (now) => encodeTiktok(order, secrets, now), times, orders: 1 });
+        deliveries.push({
+          channel: 'tiktok',
+          encode: (now) => encodeTiktok(order, secrets, now),
+          times,
+          orders: 1,
+        });
         break;
       case 'shopee':
-        deliveries.push({ channel: 'shopee', encode: (now) => encodeShopee(order, secrets, now), times, orders: 1 });
+        deliveries.push({
+          channel: 'shopee',
+          encode: (now) => encodeShopee(order, secrets, now),
+          times,
+          orders: 1,
+        });
         break;
       case 'messenger':
-        deliveries.push({ channel: 'messenger', encode: (now) => encodeMessenger(order, secrets, now), times, orders: 1 });
+        deliveries.push({
+          channel: 'messenger',
+          encode: (now) => encodeMessenger(order, secrets, now),
+          times,
+          orders: 1,
+        });
         break;
       case 'zalo':
-        deliveries.push({ channel: 'zalo', encode: (now) => encodeZalo(order, secrets, now), times, orders: 1 });
+        deliveries.push({
+          channel: 'zalo',
+          encode: (now) => encodeZalo(order, secrets, now),
+          times,
+          orders: 1,
+        });
         break;
       default:
-        deliveries.push({ channel: order.channel, encode: (now) => encodePortal(order, secrets, now), times, orders: 1 });
+        deliveries.push({
+          channel: order.channel,
+          encode: (now) => encodePortal(order, secrets, now),
+          times,
+          orders: 1,
+        });
     }
   }
   flushSheet('postmart');
@@ -99,11 +149,18 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
   const runtime = await startLocalRuntime({ ...options.runtime, clock });
   try {
     phase('generating the harvest day and seeding cooperatives, growing-area codes and stock');
-    const scenario = generateScenario({ seed: options.seed, orders: options.orders, harvestDay });
+    const scenario = generateScenario({
+      seed: options.seed,
+      orders: options.orders,
+      harvestDay,
+      channels: LOCAL_CHANNELS,
+    });
     await putCatalog(runtime.doc, runtime.tableName, scenario);
     const deliveries = deliveriesFor(scenario.orders, runtime, options.spreadsheetRows ?? 40);
 
-    phase(`sending ${scenario.orders.length} orders from ${new Set(deliveries.map((d) => d.channel)).size} channels over HTTP`);
+    phase(
+      `sending ${scenario.orders.length} orders from ${new Set(deliveries.map((d) => d.channel)).size} channels over HTTP`,
+    );
     const accepted = new Set<string>();
     const http: Record<string, number> = {};
     let requestsSent = 0;
@@ -144,7 +201,8 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
         } catch {
           // Shopee's ack is an empty body: the ids follow from the request.
         }
-        for (const id of ids ?? encoded.externalIds.map((e) => orderIdFor(delivery.channel, e))) accepted.add(id);
+        for (const id of ids ?? encoded.externalIds.map((e) => orderIdFor(delivery.channel, e)))
+          accepted.add(id);
       }
     }
 
@@ -156,7 +214,10 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       queue.push({ delivery: d, attempt: 0 });
       for (let i = 1; i < d.times; i++) resends.push({ delivery: d, attempt: i });
     }
-    resends.forEach((r, i) => queue.splice(Math.min(queue.length, Math.floor(((i + 1) * queue.length) / (resends.length + 1)) + 20), 0, r));
+    for (const [i, r] of resends.entries()) {
+      const at = Math.floor(((i + 1) * queue.length) / (resends.length + 1)) + 20;
+      queue.splice(Math.min(queue.length, at), 0, r);
+    }
     let next = 0;
     const workers = Array.from({ length: options.concurrency ?? 24 }, async () => {
       while (next < queue.length) {

@@ -3,7 +3,11 @@
  * failed (HTTP 200 with FailedEntryCount > 0, F05), with jittered backoff, and fails loudly when
  * attempts run out; a wrong bus name surfaces on the first publish as an error, never silently.
  */
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { type DomainEvent, EVENT_CATALOG } from '../../events/catalog.js';
 
 export interface EventPublisher {
@@ -52,7 +56,9 @@ export function createEventPublisher(options: {
         }
       });
       if (failed.length === 0) {
-        throw new PublishError(`PutEvents reported ${result.FailedEntryCount} failed entries without naming them`);
+        throw new PublishError(
+          `PutEvents reported ${result.FailedEntryCount} failed entries without naming them`,
+        );
       }
       if (attempt >= attempts) {
         throw new PublishError(

@@ -23,11 +23,23 @@ export interface MarketplaceHttpConfig {
 
 const hmacHex = (key: string, text: string) => createHmac('sha256', key).update(text).digest('hex');
 
-export function shopeeSign(partnerKey: string, partnerId: string, path: string, timestamp: number, accessToken: string, shopId: string): string {
+export function shopeeSign(
+  partnerKey: string,
+  partnerId: string,
+  path: string,
+  timestamp: number,
+  accessToken: string,
+  shopId: string,
+): string {
   return hmacHex(partnerKey, `${partnerId}${path}${timestamp}${accessToken}${shopId}`);
 }
 
-export function tiktokSign(appSecret: string, path: string, params: Record<string, string>, body = ''): string {
+export function tiktokSign(
+  appSecret: string,
+  path: string,
+  params: Record<string, string>,
+  body = '',
+): string {
   const joined = Object.keys(params)
     .filter((k) => k !== 'sign' && k !== 'access_token')
     .sort()
@@ -36,18 +48,26 @@ export function tiktokSign(appSecret: string, path: string, params: Record<strin
   return hmacHex(appSecret, `${appSecret}${path}${joined}${body}${appSecret}`);
 }
 
-async function getJson(url: string, headers: Record<string, string>, timeoutMs: number, provider: string): Promise<unknown> {
+async function getJson(
+  url: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  provider: string,
+): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    throw new UpstreamError(`${provider} order API did not answer: ${(error as Error).message}`, true, { cause: error });
+    throw new UpstreamError(`${provider} order API did not answer: ${(error as Error).message}`, true, {
+      cause: error,
+    });
   }
   const text = await response.text();
   if (response.status === 429 || response.status >= 500) {
     throw new UpstreamError(`${provider} order API answered ${response.status}`, true);
   }
-  if (!response.ok) throw new UpstreamError(`${provider} order API refused: ${response.status} ${text.slice(0, 200)}`, false);
+  if (!response.ok)
+    throw new UpstreamError(`${provider} order API refused: ${response.status} ${text.slice(0, 200)}`, false);
   return parseJsonLossless(text);
 }
 
@@ -65,9 +85,15 @@ export function createMarketplaceHttpClient(config: MarketplaceHttpConfig): Mark
         shop_id: c.shopId,
         sign: shopeeSign(c.partnerKey, c.partnerId, path, timestamp, c.accessToken, c.shopId),
         order_sn_list: orderSn,
-        response_optional_fields: 'buyer_username,recipient_address,item_list,total_amount,payment_method,note,cod',
+        response_optional_fields:
+          'buyer_username,recipient_address,item_list,total_amount,payment_method,note,cod',
       });
-      return getJson(`${c.baseUrl ?? 'https://partner.shopeemobile.com'}${path}?${query}`, {}, timeoutMs, 'Shopee');
+      return getJson(
+        `${c.baseUrl ?? 'https://partner.shopeemobile.com'}${path}?${query}`,
+        {},
+        timeoutMs,
+        'Shopee',
+      );
     },
     async tiktokOrderDetail(orderId) {
       const c = config.tiktok;
@@ -80,7 +106,12 @@ export function createMarketplaceHttpClient(config: MarketplaceHttpConfig): Mark
       };
       params.sign = tiktokSign(c.appSecret, path, params);
       const url = `${c.baseUrl ?? 'https://open-api.tiktokglobalshop.com'}${path}?${new URLSearchParams(params)}`;
-      return getJson(url, { 'x-tts-access-token': c.accessToken, 'content-type': 'application/json' }, timeoutMs, 'TikTok Shop');
+      return getJson(
+        url,
+        { 'x-tts-access-token': c.accessToken, 'content-type': 'application/json' },
+        timeoutMs,
+        'TikTok Shop',
+      );
     },
   };
 }

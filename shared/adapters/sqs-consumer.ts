@@ -60,8 +60,6 @@ export interface ConsumerOptions<T> {
 }
 
 export function buildSqsConsumer<T>(options: ConsumerOptions<T>) {
-  const processor = new BatchProcessor(EventType.SQS);
-
   async function processRecord(record: SQSRecord, context: Context): Promise<void> {
     let message: T;
     try {
@@ -96,6 +94,10 @@ export function buildSqsConsumer<T>(options: ConsumerOptions<T>) {
   }
 
   return async function consume(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    // One processor per invocation: a BatchProcessor keeps the batch's records, failures and
+    // context as instance state (outside Lambda's InvokeStore), so a processor shared by
+    // concurrent invocations (the local runtime runs several at once) mixes up their failure lists.
+    const processor = new BatchProcessor(EventType.SQS);
     return processPartialResponse(event, (record: SQSRecord) => processRecord(record, context), processor, {
       context,
       processInParallel: options.parallel ?? true,
@@ -107,7 +109,9 @@ export function buildSqsConsumer<T>(options: ConsumerOptions<T>) {
  * Parses a queue message as a catalog event of one of the expected types; anything else is a
  * poison message (PermanentError), not something a retry could fix.
  */
-export function catalogEventParser<T extends DetailType>(expected: readonly T[]): (body: unknown) => BusEvent<T> {
+export function catalogEventParser<T extends DetailType>(
+  expected: readonly T[],
+): (body: unknown) => BusEvent<T> {
   return (body) => {
     let event: BusEvent;
     try {

@@ -47,6 +47,8 @@ export interface ScenarioOptions {
   /** Stock supply over demand, all SKUs (default 1: most SKUs suffice, the 5 kg box runs short). */
   supplyRatio?: number;
   skuSupply?: Partial<Record<string, number>>;
+  /** Only these channels (default: all). The local pipeline leaves out channels it has no adapter for yet. */
+  channels?: readonly Channel[];
 }
 
 export type OrderQuality = 'clean' | 'messy' | 'bad';
@@ -100,7 +102,7 @@ const HOURLY: readonly number[] = [
 ];
 
 /** Outside the flash sale. Haravan and Sapo shops post through the portal API with their channel. */
-const CHANNEL_MIX = new WeightedTable<Channel>([
+const CHANNEL_WEIGHTS: ReadonlyArray<readonly [Channel, number]> = [
   ['portal', 12],
   ['tiktok', 16],
   ['shopee', 22],
@@ -112,7 +114,7 @@ const CHANNEL_MIX = new WeightedTable<Channel>([
   ['haravan', 3],
   ['sapo', 3],
   ['chat', 1.5],
-]);
+];
 
 /** How much more often than average a channel's input is messy (typed by hand, free text). */
 const MESS_FACTOR: Readonly<Record<Channel, number>> = {
@@ -486,13 +488,16 @@ export function generateScenario(options: ScenarioOptions): Scenario {
   const drawFlashMinute = sampler(flashWeights);
   const drawExportMinute = sampler(base.map((w, m) => (m >= 450 && m < 1050 ? w : 0))); // 07:30-17:30
 
+  const channelMix = new WeightedTable<Channel>(
+    CHANNEL_WEIGHTS.filter(([c]) => !options.channels || options.channels.includes(c)),
+  );
   const drafts: Draft[] = [];
   const at = (minute: number) => minute * 60_000 + timeline.int(0, 59_999);
   for (let i = 0; i < nBase; i++) {
     drafts.push({
       seq: 0,
       placedMs: at(drawBaseMinute(timeline)),
-      channel: timeline.draw(CHANNEL_MIX),
+      channel: timeline.draw(channelMix),
       flashSale: false,
     });
   }

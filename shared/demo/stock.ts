@@ -177,7 +177,7 @@ export function generateStockBatches(
     for (const sku of skus) fresh(coop, sku, rng.weighted(HARVEST_OFFSET));
     // An older batch of the same box next to today's: first-expired-first-out has a choice.
     const first = skus[0];
-    if (first !== undefined && rng.chance(0.15)) fresh(coop, first, 2);
+    if (first !== undefined && skus.length < 4 && rng.chance(0.15)) fresh(coop, first, 2);
 
     const district = coop.legacyCommune?.districtName ?? '';
     const lucNgan = /Lục Ngạn|Chũ|Lục Nam/u.test(district);

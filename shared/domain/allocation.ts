@@ -67,7 +67,11 @@ export function eligibility(candidate: Candidate, ctx: PlanContext): Ineligibili
 const byFefo = (a: Candidate, b: Candidate) =>
   a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : a.batchId < b.batchId ? -1 : 1;
 
-export function planAllocation(lines: PlanLine[], candidates: readonly Candidate[], ctx: PlanContext): AllocationPlan {
+export function planAllocation(
+  lines: PlanLine[],
+  candidates: readonly Candidate[],
+  ctx: PlanContext,
+): AllocationPlan {
   const parts = new Map<string, PlannedPart>();
   const unfilled: PlanLine[] = [];
   const unfilledReasons: string[] = [];
@@ -77,7 +81,8 @@ export function planAllocation(lines: PlanLine[], candidates: readonly Candidate
 
   const take = (c: Candidate, quantity: number, why: string) => {
     c.available -= quantity;
-    if (capacity.has(c.cooperativeId)) capacity.set(c.cooperativeId, (capacity.get(c.cooperativeId) ?? 0) - quantity);
+    if (capacity.has(c.cooperativeId))
+      capacity.set(c.cooperativeId, (capacity.get(c.cooperativeId) ?? 0) - quantity);
     let part = parts.get(c.cooperativeId);
     if (!part) {
       part = { cooperativeId: c.cooperativeId, lines: [], why: [] };
@@ -100,7 +105,8 @@ export function planAllocation(lines: PlanLine[], candidates: readonly Candidate
       else eligible.push(c);
     }
     eligible.sort(byFefo);
-    const usable = (c: Candidate) => Math.min(c.available, capacity.get(c.cooperativeId) ?? Number.POSITIVE_INFINITY);
+    const usable = (c: Candidate) =>
+      Math.min(c.available, capacity.get(c.cooperativeId) ?? Number.POSITIVE_INFINITY);
 
     // Fewest splits: the first cooperative (in FEFO order of its earliest batch) that can fill the
     // whole line on its own, preferring one already chosen for another line of this order.
@@ -120,12 +126,20 @@ export function planAllocation(lines: PlanLine[], candidates: readonly Candidate
       if (remaining === 0) break;
       const n = Math.min(usable(c), remaining);
       if (n <= 0) continue;
-      take(c, n, ctx.market ? `${reason}; growing-area code ${c.growingAreaCodes[ctx.market]} valid for ${ctx.market}` : reason);
+      take(
+        c,
+        n,
+        ctx.market
+          ? `${reason}; growing-area code ${c.growingAreaCodes[ctx.market]} valid for ${ctx.market}`
+          : reason,
+      );
       remaining -= n;
     }
     if (remaining > 0) {
       unfilled.push({ sku: line.sku, quantity: remaining });
-      const detail = [...rejected.entries()].map(([k, n]) => `${n} batch(es) ${k.replaceAll('_', ' ')}`).join(', ');
+      const detail = [...rejected.entries()]
+        .map(([k, n]) => `${n} batch(es) ${k.replaceAll('_', ' ')}`)
+        .join(', ');
       unfilledReasons.push(
         `${remaining} × ${line.sku} unfilled: ${eligible.length === 0 ? 'no eligible stock' : 'eligible stock ran out'}${detail ? ` (${detail})` : ''}`,
       );

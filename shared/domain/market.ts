@@ -18,7 +18,12 @@ export const MARKET_REQUIREMENTS: Record<ExportMarket, MarketRequirement> = {
     treatment: 'methyl bromide fumigation ≥ 32 g/m³ for 2 h',
     papers: ['phytosanitary certificate'],
   },
-  US: { market: 'US', name: 'United States', treatment: 'irradiation 400 Gy', papers: ['phytosanitary certificate'] },
+  US: {
+    market: 'US',
+    name: 'United States',
+    treatment: 'irradiation 400 Gy',
+    papers: ['phytosanitary certificate'],
+  },
   AU: { market: 'AU', name: 'Australia', treatment: 'irradiation', papers: ['phytosanitary certificate'] },
   EU: {
     market: 'EU',

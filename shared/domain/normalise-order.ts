@@ -31,7 +31,10 @@ const US_BARRED_STATES = new Set(['fl', 'florida', 'hi', 'hawaii']);
 function quantityOf(value: number | string, field: string, issues: FieldIssue[]): number {
   const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
-    issues.push({ field, message: `must be a whole number of units, at least 1 (got ${JSON.stringify(value)})` });
+    issues.push({
+      field,
+      message: `must be a whole number of units, at least 1 (got ${JSON.stringify(value)})`,
+    });
     return 0;
   }
   return n;
@@ -91,7 +94,10 @@ export function normaliseOrder(raw: RawOrder, receivedAt: Date): NormalisedOrder
   if (address.status === 'not_found') reviewReasons.push('address_not_found');
   if (address.status === 'ambiguous') reviewReasons.push('address_ambiguous');
 
-  if (raw.export?.market === 'US' && US_BARRED_STATES.has((raw.export.destinationState ?? '').trim().toLowerCase())) {
+  if (
+    raw.export?.market === 'US' &&
+    US_BARRED_STATES.has((raw.export.destinationState ?? '').trim().toLowerCase())
+  ) {
     rejectReasons.push('market_restriction');
   }
 

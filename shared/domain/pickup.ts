@@ -7,7 +7,14 @@ export interface PickupRequest {
   /** Stable per allocation: a retry must never create a second shipment (F15). */
   clientReference: string;
   pickupDate: string;
-  from: { name: string; phoneNational: string; wardCode: string; wardName: string; provinceName: string; street?: string };
+  from: {
+    name: string;
+    phoneNational: string;
+    wardCode: string;
+    wardName: string;
+    provinceName: string;
+    street?: string;
+  };
   to: {
     name: string;
     phoneNational: string;
@@ -40,7 +47,10 @@ export interface CarrierClient {
   /** Creates the shipment, or returns the existing one for the same clientReference. */
   bookPickup(request: PickupRequest, options?: { signal?: AbortSignal }): Promise<PickupBooking>;
   /** Looks a shipment up by our reference (used before creating, after a timeout). */
-  findByClientReference(clientReference: string, options?: { signal?: AbortSignal }): Promise<PickupBooking | undefined>;
+  findByClientReference(
+    clientReference: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<PickupBooking | undefined>;
 }
 
 export interface CooperativeMessage {

@@ -56,14 +56,22 @@ const order: RawOrder = {
   channel: 'portal',
   externalId: 'GHV-2026-000123',
   placedAt: '2026-06-18T07:55:00+07:00',
-  buyer: { name: 'Nguyễn Thị Hồng', phone: '0912 345 678', address: 'Số 12 Nguyễn Trãi, Phường Thanh Xuân, Hà Nội' },
+  buyer: {
+    name: 'Nguyễn Thị Hồng',
+    phone: '0912 345 678',
+    address: 'Số 12 Nguyễn Trãi, Phường Thanh Xuân, Hà Nội',
+  },
   lines: [{ sku: 'LYCHEE-LN-5KG', quantity: 2, unitPrice: '200.000đ' }],
   paymentMethod: 'cod',
 };
 
 async function post(encoded: ReturnType<typeof encodePortal>, body?: Buffer) {
   const { request } = encoded;
-  return fetch(`${runtime.url}${request.path}`, { method: 'POST', headers: request.headers, body: body ?? request.body });
+  return fetch(`${runtime.url}${request.path}`, {
+    method: 'POST',
+    headers: request.headers,
+    body: body ?? request.body,
+  });
 }
 
 test('a portal order is accepted once, allocated, and its pickup booked; the read API shows it', async () => {
@@ -105,7 +113,11 @@ test('a tampered portal request is refused with 401 and stores nothing', async (
 });
 
 test('a malformed order gets a 400 naming the field', async () => {
-  const bad = { ...order, externalId: 'GHV-2026-000777', lines: [{ sku: 'LYCHEE-LN-5KG', quantity: 1, unitPrice: '12,5' }] };
+  const bad = {
+    ...order,
+    externalId: 'GHV-2026-000777',
+    lines: [{ sku: 'LYCHEE-LN-5KG', quantity: 1, unitPrice: '12,5' }],
+  };
   const response = await post(encodePortal(bad, runtime.secrets, clock()));
   expect(response.status).toBe(400);
   const body = (await response.json()) as { errors: Array<{ field: string }> };

@@ -5,7 +5,12 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTable, type DynamoDbLocal, localClient, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import {
+  createTable,
+  type DynamoDbLocal,
+  localClient,
+  startDynamoDbLocal,
+} from '../../infra/local/dynamodb-local.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.js';
 
 export interface TestDynamo {
@@ -19,7 +24,7 @@ export interface TestDynamo {
 let counter = 0;
 
 export async function startTestDynamo(): Promise<TestDynamo> {
-  process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING ??= '1';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const local: DynamoDbLocal = await startDynamoDbLocal();
   const client = localClient(local.endpoint);
   const doc = createDocumentClient(client);

@@ -211,7 +211,10 @@ export function ghnCreateOrderBody(
     width: parcel.widthCm,
     height: parcel.heightCm,
     // Parcels over 50 kg (B2B and export consolidations) go as GHN's heavy service (type 5).
-    service_type_id: request.weightGrams > LIGHT_SERVICE_MAX_GRAMS ? HEAVY_SERVICE_TYPE : (config.serviceTypeId ?? DEFAULTS.serviceTypeId),
+    service_type_id:
+      request.weightGrams > LIGHT_SERVICE_MAX_GRAMS
+        ? HEAVY_SERVICE_TYPE
+        : (config.serviceTypeId ?? DEFAULTS.serviceTypeId),
     items: request.items.map((item) => ({
       name: item.name,
       quantity: item.quantity,

@@ -79,7 +79,11 @@ export type ReservationOutcome =
  * conflict → retry. Pure, so every branch is unit-tested (DynamoDB Local never raises conflicts).
  */
 export function classifyCancellation(roles: TxItemRole[], reasons: CancellationReason[]): ReservationOutcome {
-  const stale: Extract<ReservationOutcome, { kind: 'stale' }> = { kind: 'stale', batches: [], fullCooperatives: [] };
+  const stale: Extract<ReservationOutcome, { kind: 'stale' }> = {
+    kind: 'stale',
+    batches: [],
+    fullCooperatives: [],
+  };
   const retryCodes: string[] = [];
   let orderChanged = false;
   reasons.forEach((reason, index) => {
@@ -125,7 +129,9 @@ export class AllocationStore {
     private readonly tableName: string,
   ) {}
 
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Array<Record<string, unknown>>> {
+  private async queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -205,12 +211,18 @@ export class AllocationStore {
 
     for (const part of input.plan.parts) {
       for (const line of part.lines) {
-        roles.push({ role: 'batch', cooperativeId: part.cooperativeId, batchId: line.batchId, sku: line.sku });
+        roles.push({
+          role: 'batch',
+          cooperativeId: part.cooperativeId,
+          batchId: line.batchId,
+          sku: line.sku,
+        });
         items.push({
           Update: {
             TableName: this.tableName,
             Key: { pk: cooperativePk(part.cooperativeId), sk: batchSk(line.sku, line.batchId) },
-            UpdateExpression: 'SET available = available - :q, reserved = if_not_exists(reserved, :zero) + :q',
+            UpdateExpression:
+              'SET available = available - :q, reserved = if_not_exists(reserved, :zero) + :q',
             ConditionExpression: 'available >= :q',
             ExpressionAttributeValues: { ':q': line.quantity, ':zero': 0 },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -228,7 +240,13 @@ export class AllocationStore {
             UpdateExpression: 'SET used = if_not_exists(used, :zero) + :q, #cap = :cap, #t = :type',
             ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
             ExpressionAttributeNames: { '#t': 'type', '#cap': 'capacity' },
-            ExpressionAttributeValues: { ':q': units, ':zero': 0, ':cap': cap, ':room': cap - units, ':type': 'capacity' },
+            ExpressionAttributeValues: {
+              ':q': units,
+              ':zero': 0,
+              ':cap': cap,
+              ':room': cap - units,
+              ':type': 'capacity',
+            },
           },
         });
       }

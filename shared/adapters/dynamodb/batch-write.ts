@@ -17,7 +17,8 @@ export async function batchPutAll(
   const attempts = options.attempts ?? 8;
   const baseDelayMs = options.baseDelayMs ?? 25;
   const chunks: Array<Array<Record<string, unknown>>> = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25) as Array<Record<string, unknown>>);
+  for (let i = 0; i < items.length; i += 25)
+    chunks.push(items.slice(i, i + 25) as Array<Record<string, unknown>>);
 
   async function writeChunk(chunk: Array<Record<string, unknown>>): Promise<void> {
     let requests = chunk.map((Item) => ({ PutRequest: { Item } }));

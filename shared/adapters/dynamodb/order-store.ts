@@ -4,7 +4,12 @@
  * a redelivered webhook finds the existing order and gets the same internal id back.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CanonicalOrder, OrderStatus } from '../../domain/order.js';
 import { CONTACT_SK, ORDER_SK, orderPk } from './keys.js';
@@ -22,7 +27,9 @@ export interface OrderRecord extends Omit<CanonicalOrder, 'contact'> {
   updatedAt: string;
 }
 
-export type SaveOrderResult = { created: true; record: OrderRecord } | { created: false; existing: OrderRecord };
+export type SaveOrderResult =
+  | { created: true; record: OrderRecord }
+  | { created: false; existing: OrderRecord };
 
 export class OrderStore {
   constructor(
@@ -53,7 +60,12 @@ export class OrderStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...record, type: 'order', gsi1pk: `CHANNEL#${order.channel}`, gsi1sk: `EXT#${order.externalId}` },
+                Item: {
+                  ...record,
+                  type: 'order',
+                  gsi1pk: `CHANNEL#${order.channel}`,
+                  gsi1sk: `EXT#${order.externalId}`,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
@@ -72,7 +84,9 @@ export class OrderStore {
       if (error instanceof TransactionCanceledException) {
         const first = error.CancellationReasons?.[0];
         if (first?.Code === 'ConditionalCheckFailed') {
-          const existing = first.Item ? (unmarshall(first.Item) as OrderRecord) : await this.get(order.orderId);
+          const existing = first.Item
+            ? (unmarshall(first.Item) as OrderRecord)
+            : await this.get(order.orderId);
           if (existing) return { created: false, existing };
         }
       }

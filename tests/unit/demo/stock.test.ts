@@ -10,11 +10,11 @@ describe('generateStockBatches (through the scenario)', () => {
   const fresh = scenario.stockBatches.filter((b) => findProduct(b.sku)?.kind === 'fresh-lychee');
   const ocop = scenario.stockBatches.filter((b) => findProduct(b.sku)?.kind === 'ocop');
 
-  it('gives every cooperative 1-4 fresh lychee batches (plus at most one older batch)', () => {
+  it('gives every cooperative 1-4 fresh lychee batches', () => {
     for (const coop of scenario.cooperatives) {
       const n = fresh.filter((b) => b.cooperativeId === coop.cooperativeId).length;
       expect(n).toBeGreaterThanOrEqual(1);
-      expect(n).toBeLessThanOrEqual(6);
+      expect(n).toBeLessThanOrEqual(4);
     }
     expect(new Set(fresh.map((b) => b.sku))).toEqual(
       new Set(['LYCHEE-LN-2KG', 'LYCHEE-LN-3KG', 'LYCHEE-LN-5KG', 'LYCHEE-LN-10KG']),
