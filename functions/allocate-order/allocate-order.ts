@@ -10,6 +10,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
 import type { AllocationRecord, AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
+import { CooperativeDirectory } from '../../shared/adapters/dynamodb/cooperative-directory.js';
 import type { OrderRecord, OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import {
@@ -18,7 +19,7 @@ import {
   type DeadLetterPort,
 } from '../../shared/adapters/sqs-consumer.js';
 import { type Candidate, planAllocation, transitDays } from '../../shared/domain/allocation.js';
-import { type Cooperative, isGrowingAreaValid } from '../../shared/domain/cooperative.js';
+import { isGrowingAreaValid } from '../../shared/domain/cooperative.js';
 import type { ExportMarket } from '../../shared/domain/market.js';
 import type { OrderStatus } from '../../shared/domain/order.js';
 import { businessDate } from '../../shared/normalise/time.js';
@@ -70,22 +71,11 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
 
   const candidateCache = new Map<string, { at: number; list: Candidate[]; loading?: Promise<Candidate[]> }>();
   const codeCache = new Map<ExportMarket, { at: number; loading: Promise<Set<string>> }>();
-  let coopCache: { at: number; loading: Promise<Map<string, Cooperative>> } | undefined;
   /** Units this container reserved per cooperative and pickup day; the table's condition is the truth. */
   const usedByCoopDay = new Map<string, number>();
   const fullCoopDays = new Set<string>();
 
-  async function cooperatives(): Promise<Map<string, Cooperative>> {
-    if (!coopCache || Date.now() - coopCache.at > 60_000) {
-      coopCache = {
-        at: Date.now(),
-        loading: deps.allocations
-          .loadCooperatives()
-          .then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
-      };
-    }
-    return coopCache.loading;
-  }
+  const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 60_000);
 
   async function candidates(sku: string, fresh: boolean): Promise<Candidate[]> {
     const cached = candidateCache.get(sku);
@@ -147,7 +137,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       Date.parse(`${pickupDate}T17:00:00+07:00`) +
         transitDays(order.destination.provinceCode, market) * DAY_MS,
     ).toISOString();
-    const coops = await cooperatives();
+    const coops = await cooperatives.all();
     const codes = market ? await validCodes(market, pickupDate) : undefined;
     const excluded = new Set<string>();
 

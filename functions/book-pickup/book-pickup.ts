@@ -8,6 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type BusEvent, domainEvent } from '../../events/catalog.js';
 import type { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
+import { CooperativeDirectory } from '../../shared/adapters/dynamodb/cooperative-directory.js';
 import { carrierDayGsi2pk, orderPk, pickupSk } from '../../shared/adapters/dynamodb/keys.js';
 import type { OrderRecord, OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
@@ -17,7 +18,6 @@ import {
   type DeadLetterPort,
   PermanentError,
 } from '../../shared/adapters/sqs-consumer.js';
-import type { Cooperative } from '../../shared/domain/cooperative.js';
 import type { BuyerContact } from '../../shared/domain/order.js';
 import type { CarrierClient, PickupRequest } from '../../shared/domain/pickup.js';
 import { findProduct } from '../../shared/domain/product.js';
@@ -59,18 +59,7 @@ export interface PickupRecord {
 
 export function buildBookPickupHandler(deps: BookPickupDeps) {
   const now = deps.now ?? (() => new Date());
-  let coopCache: { at: number; loading: Promise<Map<string, Cooperative>> } | undefined;
-  const cooperatives = () => {
-    if (!coopCache || Date.now() - coopCache.at > 300_000) {
-      coopCache = {
-        at: Date.now(),
-        loading: deps.allocations
-          .loadCooperatives()
-          .then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
-      };
-    }
-    return coopCache.loading;
-  };
+  const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 300_000);
 
   async function book(event: BusEvent<'OrderAllocated'>, remainingMs: number): Promise<void> {
     const { orderId, allocationId, cooperativeId, lines, pickupDate, market, exporterId } = event.detail;
@@ -79,7 +68,7 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
     const contact = bundle.find((i) => i.sk === 'CONTACT') as BuyerContact | undefined;
     const existing = bundle.find((i) => i.sk === pickupSk(cooperativeId)) as PickupRecord | undefined;
     if (!order || !contact) throw new Error(`order ${orderId} or its contact is missing`);
-    const coop = (await cooperatives()).get(cooperativeId);
+    const coop = await cooperatives.get(cooperativeId);
     if (!coop) throw new PermanentError(`cooperative ${cooperativeId} is unknown`);
     const carrierName = deps.carriers[coop.carrier] ? coop.carrier : deps.defaultCarrier;
     const carrier = deps.carriers[carrierName];

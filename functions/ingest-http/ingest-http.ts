@@ -9,11 +9,18 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { type DomainEvent, domainEvent } from '../../events/catalog.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { OrderRecord, OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
-import type { ChannelAdapter, ChannelContext, InboundRequest } from '../../shared/channels/types.js';
+import { adapterLookup } from '../../shared/channels/index.js';
+import type {
+  ChannelAdapter,
+  ChannelContext,
+  DirectResponse,
+  InboundRequest,
+} from '../../shared/channels/types.js';
 import { normaliseOrder } from '../../shared/domain/normalise-order.js';
 import type { OrderStatus, RawOrder } from '../../shared/domain/order.js';
 import { type FieldIssue, ValidationError } from '../../shared/errors.js';
 import { errorResponse, json, toInboundRequest } from '../../shared/http.js';
+import { mapLimit } from '../../shared/concurrency.js';
 
 export interface IngestDeps {
   adapters: ChannelAdapter[];
@@ -50,31 +57,17 @@ export function orderReceivedEvent(record: OrderRecord): DomainEvent {
   });
 }
 
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
-function routeOf(event: APIGatewayProxyEventV2): string {
-  if (event.routeKey && event.routeKey !== '$default') return event.routeKey;
-  return `${event.requestContext.http.method} ${event.rawPath}`;
+/** The answer a provider expects, as the adapter worded it (handshakes, empty acks). */
+function answer(response: DirectResponse): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: response.status,
+    headers: { 'content-type': response.contentType },
+    body: response.body,
+  };
 }
 
 export function buildIngestHandler(deps: IngestDeps) {
-  const byRoute = new Map<string, ChannelAdapter>();
-  for (const adapter of deps.adapters) for (const route of adapter.routes) byRoute.set(route, adapter);
+  const findAdapter = adapterLookup(deps.adapters);
   const now = deps.now ?? (() => new Date());
 
   async function ingestOne(
@@ -115,29 +108,17 @@ export function buildIngestHandler(deps: IngestDeps) {
   return async function ingestHttp(
     event: APIGatewayProxyEventV2,
   ): Promise<APIGatewayProxyStructuredResultV2> {
-    const route = routeOf(event);
-    const adapter = byRoute.get(route);
+    const route = `${event.requestContext.http.method} ${event.rawPath}`;
+    const adapter = findAdapter(event.requestContext.http.method, event.rawPath);
     if (!adapter) return json(404, { message: `No channel serves ${route}` });
     const request = toInboundRequest(event, now());
     const correlationId = request.headers['x-correlation-id'] || event.requestContext.requestId;
     try {
       const result = await adapter.handle(request, deps.channelContext);
-      if (result.kind === 'direct') {
-        return {
-          statusCode: result.response.status,
-          headers: { 'content-type': result.response.contentType },
-          body: result.response.body,
-        };
-      }
+      if (result.kind === 'direct') return answer(result.response);
       if (result.kind === 'ignored') {
         deps.logger.debug('channel event ignored', { channel: adapter.channel, reason: result.reason });
-        return result.ack
-          ? {
-              statusCode: result.ack.status,
-              headers: { 'content-type': result.ack.contentType },
-              body: result.ack.body,
-            }
-          : json(200, { ignored: true, reason: result.reason });
+        return result.ack ? answer(result.ack) : json(200, { ignored: true, reason: result.reason });
       }
 
       const events: DomainEvent[] = [];
@@ -151,13 +132,7 @@ export function buildIngestHandler(deps: IngestDeps) {
           status: ingested.status,
           duplicate: ingested.duplicate,
         });
-        if (result.ack)
-          return {
-            statusCode: result.ack.status,
-            headers: { 'content-type': result.ack.contentType },
-            body: result.ack.body,
-          };
-        return json(ingested.duplicate ? 200 : 201, ingested);
+        return result.ack ? answer(result.ack) : json(ingested.duplicate ? 200 : 201, ingested);
       }
 
       // Several orders (a spreadsheet, a batched webhook): each order stands alone; one bad order
@@ -182,13 +157,9 @@ export function buildIngestHandler(deps: IngestDeps) {
         rejectedRows: result.rowErrors?.length ?? 0,
         invalidOrders: orderErrors.length,
       });
-      if (result.ack)
-        return {
-          statusCode: result.ack.status,
-          headers: { 'content-type': result.ack.contentType },
-          body: result.ack.body,
-        };
-      return json(200, { orders: accepted, rowErrors: result.rowErrors ?? [], orderErrors });
+      return result.ack
+        ? answer(result.ack)
+        : json(200, { orders: accepted, rowErrors: result.rowErrors ?? [], orderErrors });
     } catch (error) {
       if (!(error instanceof ValidationError)) {
         deps.logger.warn('ingest failed', { route, error: error as Error });

@@ -8,6 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { BusEvent } from '../../events/catalog.js';
 import type { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
+import { CooperativeDirectory } from '../../shared/adapters/dynamodb/cooperative-directory.js';
 import { notificationSk, orderPk } from '../../shared/adapters/dynamodb/keys.js';
 import { composeAllocationMessage } from '../../shared/adapters/notifier/message.js';
 import {
@@ -16,7 +17,6 @@ import {
   type DeadLetterPort,
   PermanentError,
 } from '../../shared/adapters/sqs-consumer.js';
-import type { Cooperative } from '../../shared/domain/cooperative.js';
 import type { Notifier } from '../../shared/domain/pickup.js';
 import { findProduct } from '../../shared/domain/product.js';
 
@@ -31,22 +31,11 @@ export interface NotifyDeps {
 }
 
 export function buildNotifyCooperativeHandler(deps: NotifyDeps) {
-  let coopCache: { at: number; loading: Promise<Map<string, Cooperative>> } | undefined;
-  const cooperatives = () => {
-    if (!coopCache || Date.now() - coopCache.at > 300_000) {
-      coopCache = {
-        at: Date.now(),
-        loading: deps.allocations
-          .loadCooperatives()
-          .then((list) => new Map(list.map((c) => [c.cooperativeId, c]))),
-      };
-    }
-    return coopCache.loading;
-  };
+  const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 300_000);
 
   async function notify(event: BusEvent<'OrderAllocated'>): Promise<void> {
     const { orderId, allocationId, cooperativeId, lines, pickupDate, market } = event.detail;
-    const coop = (await cooperatives()).get(cooperativeId);
+    const coop = await cooperatives.get(cooperativeId);
     if (!coop) throw new PermanentError(`cooperative ${cooperativeId} is unknown`);
     const text = composeAllocationMessage({
       cooperativeName: coop.name,

@@ -7,6 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { coopDayGsi2pk, lotPk, orderPk } from '../../shared/adapters/dynamodb/keys.js';
+import { queryAll } from '../../shared/adapters/dynamodb/query.js';
 import { ValidationError } from '../../shared/errors.js';
 import { errorResponse, json } from '../../shared/http.js';
 import { businessDate } from '../../shared/normalise/time.js';
@@ -20,23 +21,12 @@ export interface QueryDeps {
 const strip = ({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest }: Record<string, unknown>) => rest;
 
 export function buildQueryHandler(deps: QueryDeps) {
-  async function partition(pk: string): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await deps.doc.send(
-        new QueryCommand({
-          TableName: deps.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
+  const partition = (pk: string) =>
+    queryAll(deps.doc, {
+      TableName: deps.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    });
 
   async function order(orderId: string) {
     const items = await partition(orderPk(orderId));

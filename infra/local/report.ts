@@ -3,7 +3,8 @@
  * courier sandbox's own ledger), not from what the code believes it did: the invariants are
  * checks on the stored state.
  */
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { scanAll } from '../../shared/adapters/dynamodb/query.js';
 import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import type { AllocationRecord } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { SETTLED_STATUSES } from '../../shared/domain/order.js';
@@ -58,20 +59,6 @@ export interface HarvestReport {
   };
 }
 
-async function scanAll(
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
-
 const bump = (map: Record<string, number>, key: string, by = 1) => {
   map[key] = (map[key] ?? 0) + by;
 };
@@ -87,7 +74,7 @@ export async function buildReport(
   tableName: string,
   facts: RunFacts,
 ): Promise<HarvestReport> {
-  const items = await scanAll(doc, tableName);
+  const items = await scanAll(doc, { TableName: tableName });
   const orders = items.filter((i) => i.type === 'order') as unknown as OrderRecord[];
   const allocations = items.filter((i) => i.type === 'allocation') as unknown as AllocationRecord[];
   const pickups = items.filter((i) => i.type === 'pickup') as Array<Record<string, unknown>>;

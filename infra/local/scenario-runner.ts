@@ -15,23 +15,12 @@ import {
 } from '../../shared/channels/encoders.js';
 import { orderIdFor } from '../../shared/adapters/dynamodb/keys.js';
 import { putCatalog } from '../../shared/adapters/dynamodb/catalog-store.js';
+import { mapLimit } from '../../shared/concurrency.js';
+import { INGESTED_CHANNELS } from '../../shared/channels/index.js';
 import { generateScenario, type ScenarioOrder } from '../../shared/demo/scenario.js';
 import type { Channel } from '../../shared/domain/order.js';
 import { buildReport, type HarvestReport } from './report.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from './runtime.js';
-
-/** Channels with an adapter at the ingest edge (Lazada and free-text chat come with their adapters). */
-const LOCAL_CHANNELS: Channel[] = [
-  'portal',
-  'tiktok',
-  'shopee',
-  'messenger',
-  'zalo',
-  'postmart',
-  'voso',
-  'haravan',
-  'sapo',
-];
 
 export interface ScenarioOptions {
   orders: number;
@@ -153,7 +142,7 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       seed: options.seed,
       orders: options.orders,
       harvestDay,
-      channels: LOCAL_CHANNELS,
+      channels: INGESTED_CHANNELS,
     });
     await putCatalog(runtime.doc, runtime.tableName, scenario);
     const deliveries = deliveriesFor(scenario.orders, runtime, options.spreadsheetRows ?? 40);
@@ -218,15 +207,10 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       const at = Math.floor(((i + 1) * queue.length) / (resends.length + 1)) + 20;
       queue.splice(Math.min(queue.length, at), 0, r);
     }
-    let next = 0;
-    const workers = Array.from({ length: options.concurrency ?? 24 }, async () => {
-      while (next < queue.length) {
-        const item = queue[next++] as (typeof queue)[number];
-        await send(item.delivery, item.attempt);
-        if (item.attempt === 0) ordersSent += item.delivery.orders;
-      }
+    await mapLimit(queue, options.concurrency ?? 24, async (item) => {
+      await send(item.delivery, item.attempt);
+      if (item.attempt === 0) ordersSent += item.delivery.orders;
     });
-    await Promise.all(workers);
     phase('draining the queues (allocation → pickups, notifications, export lots)');
     await runtime.drain();
     const finishedAt = Date.now();

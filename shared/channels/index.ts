@@ -1,6 +1,7 @@
 /** Every channel adapter the ingest edge serves, and the lookup from a route to its adapter. */
 import { messengerAdapter } from './messenger.js';
-import { portalAdapter } from './portal.js';
+import type { Channel } from '../domain/order.js';
+import { PORTAL_CHANNELS, portalAdapter } from './portal.js';
 import { shopeeAdapter } from './shopee.js';
 import { spreadsheetAdapter } from './spreadsheet.js';
 import { tiktokAdapter } from './tiktok.js';
@@ -16,13 +17,27 @@ export const ADAPTERS: ChannelAdapter[] = [
   spreadsheetAdapter,
 ];
 
-const BY_ROUTE = new Map<string, ChannelAdapter>(
-  ADAPTERS.flatMap((adapter) => adapter.routes.map((route) => [route, adapter] as const)),
-);
+/** Channels whose orders some adapter reads (Postmart and Voso also arrive as spreadsheets). */
+export const INGESTED_CHANNELS: readonly Channel[] = [
+  ...PORTAL_CHANNELS,
+  'tiktok',
+  'shopee',
+  'messenger',
+  'zalo',
+];
 
-/** The adapter serving `METHOD /path` (query string and a trailing slash ignored), if any. */
-export function findAdapter(method: string, path: string): ChannelAdapter | undefined {
-  let bare = path.split('?', 1)[0] ?? '';
-  if (bare.length > 1 && bare.endsWith('/')) bare = bare.slice(0, -1);
-  return BY_ROUTE.get(`${method.toUpperCase()} ${bare}`);
+export type AdapterLookup = (method: string, path: string) => ChannelAdapter | undefined;
+
+/** A lookup from `METHOD /path` (query string and a trailing slash ignored) to its adapter. */
+export function adapterLookup(adapters: readonly ChannelAdapter[]): AdapterLookup {
+  const byRoute = new Map<string, ChannelAdapter>(
+    adapters.flatMap((adapter) => adapter.routes.map((route) => [route, adapter] as const)),
+  );
+  return (method, path) => {
+    let bare = path.split('?', 1)[0] ?? '';
+    if (bare.length > 1 && bare.endsWith('/')) bare = bare.slice(0, -1);
+    return byRoute.get(`${method.toUpperCase()} ${bare}`);
+  };
 }
+
+export const findAdapter: AdapterLookup = adapterLookup(ADAPTERS);

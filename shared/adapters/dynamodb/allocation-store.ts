@@ -7,7 +7,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
-  QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
@@ -29,6 +28,7 @@ import {
   pucGsi1pk,
   stockGsi1pk,
 } from './keys.js';
+import { type Item, queryAll } from './query.js';
 
 export interface AllocationRecord {
   pk: string;
@@ -129,19 +129,8 @@ export class AllocationStore {
     private readonly tableName: string,
   ) {}
 
-  private async queryAll(
-    input: Omit<QueryCommandInput, 'TableName'>,
-  ): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }),
-      );
-      items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
+    return queryAll(this.doc, { ...input, TableName: this.tableName });
   }
 
   /** Batches of a product with stock left, earliest expiry first (the FEFO index). */

@@ -3,6 +3,7 @@
  * failing loudly (naming how many items were left) when attempts run out: never a silent drop (F10).
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapLimit } from '../../concurrency.js';
 
 export class UnprocessedItemsError extends Error {
   override readonly name = 'UnprocessedItemsError';
@@ -36,9 +37,5 @@ export async function batchPutAll(
     }
   }
 
-  let next = 0;
-  const workers = Array.from({ length: Math.min(options.concurrency ?? 4, chunks.length) }, async () => {
-    while (next < chunks.length) await writeChunk(chunks[next++] as Array<Record<string, unknown>>);
-  });
-  await Promise.all(workers);
+  await mapLimit(chunks, options.concurrency ?? 4, writeChunk);
 }

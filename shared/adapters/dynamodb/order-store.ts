@@ -4,15 +4,11 @@
  * a redelivered webhook finds the existing order and gets the same internal id back.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CanonicalOrder, OrderStatus } from '../../domain/order.js';
 import { CONTACT_SK, ORDER_SK, orderPk } from './keys.js';
+import { type Item, queryAll } from './query.js';
 
 export interface OrderRecord extends Omit<CanonicalOrder, 'contact'> {
   pk: string;
@@ -102,21 +98,11 @@ export class OrderStore {
   }
 
   /** The order with everything in its partition (contact, allocations, pickups, notifications). */
-  async getBundle(orderId: string): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': orderPk(orderId) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as Array<Record<string, unknown>>));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  async getBundle(orderId: string): Promise<Item[]> {
+    return queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': orderPk(orderId) },
+    });
   }
 }
