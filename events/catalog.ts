@@ -40,6 +40,9 @@ export const orderReceived = z.object({
   destinationProvinceCode: z.string().optional(),
   destinationWardCode: z.string().optional(),
   market: market.optional(),
+  exporterId: z.string().optional(),
+  /** The stored order's version when published; allocation checks it instead of re-reading. */
+  orderVersion: z.number().int().positive().optional(),
 });
 
 export const orderRejected = z.object({

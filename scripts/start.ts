@@ -84,6 +84,10 @@ function render(r: HarvestReport): string {
     table([
       ['orders per second', r.throughput.ordersPerSecond],
       ['run (send + drain)', `${r.throughput.durationSeconds} s`],
+      [
+        'DynamoDB requests',
+        `${r.dynamodb.requests} (${r.dynamodb.requestsPerSecond}/s, ${r.dynamodb.requestsPerOrder} per order)`,
+      ],
       ['received → pickup booked p50', `${r.latencyMs.p50} ms`],
       ['received → pickup booked p99', `${r.latencyMs.p99} ms`],
       ['webhook requests (redeliveries)', `${r.http.requests} (${r.http.redeliveries})`],

@@ -18,7 +18,12 @@ import {
   catalogEventParser,
   type DeadLetterPort,
 } from '../../shared/adapters/sqs-consumer.js';
-import { type Candidate, planAllocation, transitDays } from '../../shared/domain/allocation.js';
+import {
+  type AllocationPlan,
+  type Candidate,
+  planAllocation,
+  transitDays,
+} from '../../shared/domain/allocation.js';
 import { isGrowingAreaValid } from '../../shared/domain/cooperative.js';
 import type { ExportMarket } from '../../shared/domain/market.js';
 import type { OrderStatus } from '../../shared/domain/order.js';
@@ -36,6 +41,18 @@ export interface AllocateDeps {
   candidateTtlMs?: number;
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** The part of an order allocation works from. */
+interface AllocationSubject {
+  orderId: string;
+  version: number;
+  lines: Array<{ sku: string; quantity: number }>;
+  receivedAt: string;
+  provinceCode?: string;
+  market?: ExportMarket;
+  exporterId?: string;
+  correlationId: string;
 }
 
 /** Orders received after this local hour are picked up the next business day. */
@@ -102,16 +119,33 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     return loading;
   }
 
-  function consumeCached(allocations: AllocationRecord[]): void {
+  const findCached = (sku: string, cooperativeId: string, batchId: string) =>
+    candidateCache.get(sku)?.list.find((x) => x.batchId === batchId && x.cooperativeId === cooperativeId);
+
+  /**
+   * Holds a plan's units in the cached stock while its transaction is in flight, so concurrent
+   * orders in this container plan against what is left instead of all racing for the same
+   * earliest-expiring batch. Returns the undo. The table's conditions stay the only truth.
+   */
+  function hold(plan: AllocationPlan): () => void {
+    const held: Array<{ candidate: Candidate; quantity: number }> = [];
+    for (const part of plan.parts) {
+      for (const line of part.lines) {
+        const candidate = findCached(line.sku, part.cooperativeId, line.batchId);
+        if (!candidate) continue;
+        candidate.available -= line.quantity;
+        held.push({ candidate, quantity: line.quantity });
+      }
+    }
+    return () => {
+      for (const h of held) h.candidate.available += h.quantity;
+    };
+  }
+
+  function countCapacity(allocations: AllocationRecord[]): void {
     for (const a of allocations) {
       const key = `${a.cooperativeId}#${a.pickupDate}`;
       usedByCoopDay.set(key, (usedByCoopDay.get(key) ?? 0) + a.lines.reduce((s, l) => s + l.quantity, 0));
-      for (const line of a.lines) {
-        const c = candidateCache
-          .get(line.sku)
-          ?.list.find((x) => x.batchId === line.batchId && x.cooperativeId === a.cooperativeId);
-        if (c) c.available -= line.quantity;
-      }
     }
   }
 
@@ -122,28 +156,64 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     }
   }
 
-  async function allocate(event: BusEvent<'OrderReceived'>): Promise<void> {
-    const { orderId } = event.detail;
-    const order = await deps.orders.get(orderId);
-    if (!order) throw new Error(`order ${orderId} not found (OrderReceived before the order was stored?)`);
+  /**
+   * What allocation needs to know about the order. OrderReceived carries it (with the stored
+   * version), which saves a read per order; older events without a version fall back to the table.
+   */
+  async function subjectOf(event: BusEvent<'OrderReceived'>): Promise<AllocationSubject | undefined> {
+    const d = event.detail;
+    if (d.orderVersion !== undefined) {
+      return {
+        orderId: d.orderId,
+        version: d.orderVersion,
+        lines: d.lines,
+        receivedAt: d.receivedAt,
+        provinceCode: d.destinationProvinceCode,
+        market: d.market,
+        exporterId: d.exporterId,
+        correlationId: d.correlationId,
+      };
+    }
+    const order = await deps.orders.get(d.orderId);
+    if (!order) throw new Error(`order ${d.orderId} not found (OrderReceived before the order was stored?)`);
     if (order.status !== 'received') {
       await republish(order);
-      return;
+      return undefined;
     }
-    const received = new Date(order.receivedAt);
-    const pickupDate = pickupDateFor(received);
-    const market = order.export?.market;
+    return {
+      orderId: order.orderId,
+      version: order.version,
+      lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      receivedAt: order.receivedAt,
+      provinceCode: order.destination.provinceCode,
+      market: order.export?.market,
+      exporterId: order.export?.exporterId,
+      correlationId: order.correlationId,
+    };
+  }
+
+  /** The order moved on (a retry allocated it, or it is no longer waiting): re-publish what it has. */
+  async function alreadyHandled(orderId: string): Promise<void> {
+    const current = await deps.orders.get(orderId);
+    if (current) await republish(current);
+  }
+
+  async function allocate(event: BusEvent<'OrderReceived'>): Promise<void> {
+    const order = await subjectOf(event);
+    if (!order) return;
+    const { orderId } = order;
+    const pickupDate = pickupDateFor(new Date(order.receivedAt));
+    const market = order.market;
     const deliveryBy = new Date(
-      Date.parse(`${pickupDate}T17:00:00+07:00`) +
-        transitDays(order.destination.provinceCode, market) * DAY_MS,
+      Date.parse(`${pickupDate}T17:00:00+07:00`) + transitDays(order.provinceCode, market) * DAY_MS,
     ).toISOString();
     const coops = await cooperatives.all();
     const codes = market ? await validCodes(market, pickupDate) : undefined;
     const excluded = new Set<string>();
+    const skus = [...new Set(order.lines.map((l) => l.sku))];
+    let fresh = false;
 
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const fresh = attempt > 1;
-      const skus = [...new Set(order.lines.map((l) => l.sku))];
       const pool = (await Promise.all(skus.map((sku) => candidates(sku, fresh)))).flat();
       const capacityLeft = new Map<string, number>();
       for (const c of pool) {
@@ -153,11 +223,19 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         if (fullCoopDays.has(key)) excluded.add(c.cooperativeId);
         capacityLeft.set(c.cooperativeId, coop.dailyCapacityUnits - (usedByCoopDay.get(key) ?? 0));
       }
-      const plan = planAllocation(
-        order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-        pool,
-        { deliveryBy, market, validCodes: codes, capacityLeft, excludedCooperatives: excluded },
-      );
+      const plan = planAllocation(order.lines, pool, {
+        deliveryBy,
+        market,
+        validCodes: codes,
+        capacityLeft,
+        excludedCooperatives: excluded,
+      });
+
+      // Never backorder on a cached view: other orders' holds may still be rolled back.
+      if (plan.unfilled.length > 0 && !fresh) {
+        fresh = true;
+        continue;
+      }
 
       if (plan.parts.length === 0) {
         const reason = plan.unfilledReasons.join('; ');
@@ -168,50 +246,52 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
           reason,
           now: now().toISOString(),
         });
-        if (done) {
-          await deps.publisher.publish([
-            domainEvent('OrderBackordered', {
-              version: 1,
-              correlationId: order.correlationId,
-              orderId,
-              lines: plan.unfilled,
-              reason,
-            }),
-          ]);
-        }
+        if (!done) return alreadyHandled(orderId);
+        await deps.publisher.publish([
+          domainEvent('OrderBackordered', {
+            version: 1,
+            correlationId: order.correlationId,
+            orderId,
+            lines: plan.unfilled,
+            reason,
+          }),
+        ]);
         return;
       }
 
+      const release = hold(plan);
       const nextStatus: OrderStatus = plan.unfilled.length > 0 ? 'partially_allocated' : 'allocated';
-      const outcome = await deps.allocations.reserve({
-        orderId,
-        orderVersion: order.version,
-        plan,
-        nextStatus,
-        pickupDate,
-        receivedAt: order.receivedAt,
-        market,
-        exporterId: order.export?.exporterId,
-        correlationId: order.correlationId,
-        now: now().toISOString(),
-        capacityOf: (id) => coops.get(id)?.dailyCapacityUnits,
-      });
+      let outcome: Awaited<ReturnType<AllocationStore['reserve']>>;
+      try {
+        outcome = await deps.allocations.reserve({
+          orderId,
+          orderVersion: order.version,
+          plan,
+          nextStatus,
+          pickupDate,
+          receivedAt: order.receivedAt,
+          market,
+          exporterId: order.exporterId,
+          correlationId: order.correlationId,
+          now: now().toISOString(),
+          capacityOf: (id) => coops.get(id)?.dailyCapacityUnits,
+        });
+      } catch (error) {
+        release();
+        throw error;
+      }
+      if (outcome.kind !== 'reserved') release();
       switch (outcome.kind) {
         case 'reserved':
-          consumeCached(outcome.allocations);
+          countCapacity(outcome.allocations);
           await deps.publisher.publish(outcome.allocations.map(allocatedEvent));
           return;
-        case 'order_changed': {
-          const current = await deps.orders.get(orderId);
-          if (current) await republish(current);
-          return;
-        }
+        case 'order_changed':
+          return alreadyHandled(orderId);
         case 'stale':
           for (const b of outcome.batches) {
-            const c = candidateCache
-              .get(b.sku)
-              ?.list.find((x) => x.batchId === b.batchId && x.cooperativeId === b.cooperativeId);
-            if (c) c.available = b.available ?? 0;
+            const c = findCached(b.sku, b.cooperativeId, b.batchId);
+            if (c) c.available = Math.min(c.available, b.available ?? 0);
           }
           for (const coop of outcome.fullCooperatives) {
             fullCoopDays.add(`${coop}#${pickupDate}`);

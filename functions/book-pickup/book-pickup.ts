@@ -5,12 +5,22 @@
  * at most one shipment for it (F15); the pickup item in the table is written conditionally too.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type BusEvent, domainEvent } from '../../events/catalog.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
+import { remainingTimeSignal } from '../../shared/adapters/carriers/deadline.js';
+import { batchPutAll } from '../../shared/adapters/dynamodb/batch-write.js';
 import type { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { CooperativeDirectory } from '../../shared/adapters/dynamodb/cooperative-directory.js';
-import { carrierDayGsi2pk, orderPk, pickupSk } from '../../shared/adapters/dynamodb/keys.js';
-import type { OrderRecord, OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
+import {
+  CONTACT_SK,
+  carrierDayGsi2pk,
+  ORDER_SK,
+  orderPk,
+  pickupSk,
+} from '../../shared/adapters/dynamodb/keys.js';
+import { batchGetAll } from '../../shared/adapters/dynamodb/query.js';
+import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import {
   buildSqsConsumer,
@@ -26,7 +36,6 @@ import { UpstreamError } from '../../shared/errors.js';
 export interface BookPickupDeps {
   doc: DynamoDBDocumentClient;
   tableName: string;
-  orders: OrderStore;
   allocations: AllocationStore;
   carriers: Record<string, CarrierClient>;
   /** Used when a cooperative's preferred courier has no client configured here. */
@@ -57,16 +66,47 @@ export interface PickupRecord {
   feeVnd?: number;
 }
 
+interface BatchState {
+  items: Map<string, Record<string, unknown>>;
+  pickups: PickupRecord[];
+  events: DomainEvent[];
+}
+
 export function buildBookPickupHandler(deps: BookPickupDeps) {
   const now = deps.now ?? (() => new Date());
   const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 300_000);
 
-  async function book(event: BusEvent<'OrderAllocated'>, remainingMs: number): Promise<void> {
+  /** One BatchGetItem for the whole batch: each allocation's order, buyer contact and pickup. */
+  async function begin(events: Array<BusEvent<'OrderAllocated'>>): Promise<BatchState> {
+    const keys = events.flatMap(({ detail }) => [
+      { pk: orderPk(detail.orderId), sk: ORDER_SK },
+      { pk: orderPk(detail.orderId), sk: CONTACT_SK },
+      { pk: orderPk(detail.orderId), sk: pickupSk(detail.cooperativeId) },
+    ]);
+    const items = await batchGetAll(deps.doc, deps.tableName, keys, { consistentRead: true });
+    return { items: new Map(items.map((i) => [`${i.pk}|${i.sk}`, i])), pickups: [], events: [] };
+  }
+
+  /** One BatchWriteItem for the pickups the batch booked, then their events. */
+  async function commit(state: BatchState): Promise<void> {
+    await batchPutAll(
+      deps.doc,
+      deps.tableName,
+      state.pickups.map((p) => ({
+        ...p,
+        gsi2pk: carrierDayGsi2pk(p.carrier, p.pickupDate),
+        gsi2sk: `PICKUP#${p.allocationId}`,
+      })),
+    );
+    await deps.publisher.publish(state.events);
+  }
+
+  async function book(event: BusEvent<'OrderAllocated'>, context: Context, state: BatchState): Promise<void> {
     const { orderId, allocationId, cooperativeId, lines, pickupDate, market, exporterId } = event.detail;
-    const bundle = await deps.orders.getBundle(orderId);
-    const order = bundle.find((i) => i.sk === 'ORDER') as OrderRecord | undefined;
-    const contact = bundle.find((i) => i.sk === 'CONTACT') as BuyerContact | undefined;
-    const existing = bundle.find((i) => i.sk === pickupSk(cooperativeId)) as PickupRecord | undefined;
+    const item = (sk: string) => state.items.get(`${orderPk(orderId)}|${sk}`);
+    const order = item(ORDER_SK) as OrderRecord | undefined;
+    const contact = item(CONTACT_SK) as BuyerContact | undefined;
+    const existing = item(pickupSk(cooperativeId)) as PickupRecord | undefined;
     if (!order || !contact) throw new Error(`order ${orderId} or its contact is missing`);
     const coop = await cooperatives.get(cooperativeId);
     if (!coop) throw new PermanentError(`cooperative ${cooperativeId} is unknown`);
@@ -113,8 +153,8 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
         note: order.note,
         refrigerated: Boolean(market),
       };
-      // The courier call must end before the Lambda does, or a retry races a still-running call.
-      const signal = AbortSignal.timeout(Math.max(1_000, remainingMs - (deps.safetyMarginMs ?? 3_000)));
+      // The courier call must end before the Lambda does, or a retry races a still-running call (F11).
+      const signal = remainingTimeSignal(context, deps.safetyMarginMs ?? 3_000);
       let booking: Awaited<ReturnType<CarrierClient['bookPickup']>>;
       try {
         booking = await carrier.bookPickup(request, { signal });
@@ -151,29 +191,11 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
         market,
         feeVnd: booking.feeVnd,
       };
-      try {
-        await deps.doc.send(
-          new PutCommand({
-            TableName: deps.tableName,
-            Item: {
-              ...pickup,
-              gsi2pk: carrierDayGsi2pk(carrierName, pickupDate),
-              gsi2sk: `PICKUP#${allocationId}`,
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR trackingCode = :t',
-            ExpressionAttributeValues: { ':t': booking.trackingCode },
-          }),
-        );
-      } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') {
-          throw new PermanentError(
-            `allocation ${allocationId} already has a different pickup than ${booking.trackingCode}: check the courier for a duplicate`,
-          );
-        }
-        throw error;
-      }
+      // Written at commit with the batch's other pickups. No condition is needed: the courier
+      // keys shipments by our client reference, so every retry gets the same tracking code.
+      state.pickups.push(pickup);
     }
-    await deps.publisher.publish([
+    state.events.push(
       domainEvent('PickupBooked', {
         version: 1,
         correlationId: event.detail.correlationId,
@@ -186,14 +208,15 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
         market,
         exporterId,
       }),
-    ]);
+    );
   }
 
-  return buildSqsConsumer<BusEvent<'OrderAllocated'>>({
+  return buildSqsConsumer<BusEvent<'OrderAllocated'>, BatchState>({
     logger: deps.logger,
     deadLetter: deps.deadLetter,
     maxReceiveCount: deps.maxReceiveCount,
     parse: catalogEventParser(['OrderAllocated']),
-    handle: (event, _record, context) => book(event, context.getRemainingTimeInMillis()),
+    batch: { begin, commit },
+    handle: (event, _record, context, state) => book(event, context, state),
   });
 }

@@ -2,7 +2,6 @@
 import { awsPublisher, doc, jsonSecret, sqs } from '../../shared/adapters/aws.js';
 import { GhnClient } from '../../shared/adapters/carriers/ghn.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
-import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { withObservability } from '../../shared/adapters/middleware.js';
 import { sqsDeadLetter } from '../../shared/adapters/sqs-consumer.js';
 import { loadConfig, pickupConfig } from '../../shared/config.js';
@@ -20,7 +19,6 @@ export const handler = withObservability(
   buildBookPickupHandler({
     doc,
     tableName: config.TABLE_NAME,
-    orders: new OrderStore(doc, config.TABLE_NAME),
     allocations: new AllocationStore(doc, config.TABLE_NAME),
     carriers: { ghn: new GhnClient({ baseUrl: config.GHN_BASE_URL, ...carrierSecrets.ghn }) },
     defaultCarrier: 'ghn',

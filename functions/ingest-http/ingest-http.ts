@@ -54,6 +54,8 @@ export function orderReceivedEvent(record: OrderRecord): DomainEvent {
     destinationProvinceCode: record.destination.provinceCode,
     destinationWardCode: record.destination.wardCode,
     market: record.export?.market,
+    exporterId: record.export?.exporterId,
+    orderVersion: record.version,
   });
 }
 

@@ -5,7 +5,8 @@
  * (the notifier is idempotent on it) and the record is simply rewritten.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchPutAll } from '../../shared/adapters/dynamodb/batch-write.js';
 import type { BusEvent } from '../../events/catalog.js';
 import type { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { CooperativeDirectory } from '../../shared/adapters/dynamodb/cooperative-directory.js';
@@ -33,7 +34,10 @@ export interface NotifyDeps {
 export function buildNotifyCooperativeHandler(deps: NotifyDeps) {
   const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 300_000);
 
-  async function notify(event: BusEvent<'OrderAllocated'>): Promise<void> {
+  async function notify(
+    event: BusEvent<'OrderAllocated'>,
+    records: Array<Record<string, unknown>>,
+  ): Promise<void> {
     const { orderId, allocationId, cooperativeId, lines, pickupDate, market } = event.detail;
     const coop = await cooperatives.get(cooperativeId);
     if (!coop) throw new PermanentError(`cooperative ${cooperativeId} is unknown`);
@@ -56,28 +60,29 @@ export function buildNotifyCooperativeHandler(deps: NotifyDeps) {
       recipient: coop.zaloUserId,
       text,
     });
-    await deps.doc.send(
-      new PutCommand({
-        TableName: deps.tableName,
-        Item: {
-          pk: orderPk(orderId),
-          sk: notificationSk(cooperativeId),
-          type: 'notification',
-          allocationId,
-          cooperativeId,
-          channel: 'zalo',
-          providerMessageId: sent.providerMessageId,
-          deliveredAt: sent.deliveredAt,
-        },
-      }),
-    );
+    records.push({
+      pk: orderPk(orderId),
+      sk: notificationSk(cooperativeId),
+      type: 'notification',
+      allocationId,
+      cooperativeId,
+      channel: 'zalo',
+      providerMessageId: sent.providerMessageId,
+      deliveredAt: sent.deliveredAt,
+    });
   }
 
-  return buildSqsConsumer<BusEvent<'OrderAllocated'>>({
+  // The batch's delivery records go in one BatchWriteItem at the end (rewriting a record on a
+  // redelivery is harmless: the notifier is idempotent on the allocation id).
+  return buildSqsConsumer<BusEvent<'OrderAllocated'>, Array<Record<string, unknown>>>({
     logger: deps.logger,
     deadLetter: deps.deadLetter,
     maxReceiveCount: deps.maxReceiveCount,
     parse: catalogEventParser(['OrderAllocated']),
-    handle: (event) => notify(event),
+    batch: {
+      begin: async () => [],
+      commit: (records) => batchPutAll(deps.doc, deps.tableName, records),
+    },
+    handle: (event, _record, _context, records) => notify(event, records),
   });
 }

@@ -22,6 +22,8 @@ export interface RunFacts {
   notificationsSent: number;
   seed: number;
   ordersRequested: number;
+  /** DynamoDB requests during the run (seeding excluded), by operation. */
+  dynamoRequests: Record<string, { count: number; totalMs: number }>;
 }
 
 export interface HarvestReport {
@@ -48,6 +50,12 @@ export interface HarvestReport {
   http: { requests: number; redeliveries: number; byStatus: Record<string, number> };
   deadLetters: Record<string, { count: number; reasons: Record<string, number> }>;
   throughput: { ordersPerSecond: number; durationSeconds: number };
+  dynamodb: {
+    requests: number;
+    requestsPerSecond: number;
+    requestsPerOrder: number;
+    byOperation: Record<string, { count: number; avgMs: number }>;
+  };
   latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
   invariants: {
     oversoldUnits: number;
@@ -218,6 +226,7 @@ export async function buildReport(
       ordersPerSecond: durationSeconds > 0 ? Math.round((orders.length / durationSeconds) * 10) / 10 : 0,
       durationSeconds: Math.round(durationSeconds * 10) / 10,
     },
+    dynamodb: dynamoSummary(facts.dynamoRequests, orders.length, durationSeconds),
     latencyMs: {
       p50: percentile(latencies, 50),
       p90: percentile(latencies, 90),
@@ -233,6 +242,28 @@ export async function buildReport(
       duplicateOrders,
       duplicatePickups,
     },
+  };
+}
+
+function dynamoSummary(
+  stats: RunFacts['dynamoRequests'],
+  orders: number,
+  seconds: number,
+): HarvestReport['dynamodb'] {
+  const requests = Object.values(stats).reduce((sum, s) => sum + s.count, 0);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    requests,
+    requestsPerSecond: seconds > 0 ? round(requests / seconds) : 0,
+    requestsPerOrder: orders > 0 ? round(requests / orders) : 0,
+    byOperation: Object.fromEntries(
+      Object.entries(stats)
+        .sort((a, b) => b[1].count - a[1].count)
+        .map(([op, s]) => [
+          op.replace(/Command$/, ''),
+          { count: s.count, avgMs: round(s.totalMs / s.count) },
+        ]),
+    ),
   };
 }
 

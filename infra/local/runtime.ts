@@ -20,6 +20,7 @@ import { buildNotifyCooperativeHandler } from '../../functions/notify-cooperativ
 import { buildQueryHandler } from '../../functions/query-http/query-http.js';
 import { buildTrackLotHandler } from '../../functions/track-lot/track-lot.js';
 import { GhnClient } from '../../shared/adapters/carriers/ghn.js';
+import { ConcurrencyLimiter } from '../../shared/adapters/carriers/limiter.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.js';
 import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
@@ -58,6 +59,11 @@ export interface LocalRuntimeOptions {
    * pickup dates, freshness and growing-area code validity all follow the scenario's calendar.
    */
   clock?: () => Date;
+  /**
+   * Requests in flight to DynamoDB Local at once. It is one Java process sharing the cores with
+   * Node: past a few dozen concurrent requests it queues internally and gets slower overall.
+   */
+  dynamoConcurrency?: number;
 }
 
 export interface LocalRuntime {
@@ -73,6 +79,8 @@ export interface LocalRuntime {
   notifications: NotificationSink;
   secrets: ChannelSecrets;
   clock: () => Date;
+  /** DynamoDB requests so far, by operation (count and summed latency). */
+  dynamoRequests: Record<string, { count: number; totalMs: number }>;
   /** Resolves when every queue is empty and nothing is in flight. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -96,6 +104,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const endpoint = options.dynamoEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
     const client = localClient(endpoint);
     cleanups.push(() => client.destroy());
+    // Every request to DynamoDB Local counted by operation, with its time: the local ceiling is
+    // DynamoDB Local's request rate, so the report says how many requests each order costs.
+    const dynamoRequests: Record<string, { count: number; totalMs: number }> = {};
+    const dynamoSlots = new ConcurrencyLimiter(options.dynamoConcurrency ?? 24);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const started = performance.now();
+        try {
+          return await dynamoSlots.run(() => next(args));
+        } finally {
+          const name = String(context.commandName);
+          const stat = dynamoRequests[name] ?? { count: 0, totalMs: 0 };
+          stat.count++;
+          stat.totalMs += performance.now() - started;
+          dynamoRequests[name] = stat;
+        }
+      },
+      { step: 'initialize', name: 'harvestRequestCounter' },
+    );
     const tableName =
       options.tableName ?? `harvest-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     await createTable(client, tableName);
@@ -192,7 +219,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     consumers.pickup = buildBookPickupHandler({
       doc,
       tableName,
-      orders,
       allocations,
       carriers: {
         ghn: new GhnClient({
@@ -279,6 +305,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       notifications,
       secrets,
       clock: now,
+      dynamoRequests,
       drain: async (timeoutMs = 120_000) => {
         // Draining one queue can feed another (allocation → pickup → lot): loop until all are idle.
         const deadline = Date.now() + timeoutMs;

@@ -195,6 +195,8 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       }
     }
 
+    // Count only the run itself, not the seeding.
+    for (const key of Object.keys(runtime.dynamoRequests)) delete runtime.dynamoRequests[key];
     const startedAt = Date.now();
     // Providers resend some deliveries: the copies go out later in the day, interleaved.
     const queue: Array<{ delivery: Delivery; attempt: number }> = [];
@@ -234,6 +236,7 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       notificationsSent: runtime.notifications.messages().length,
       seed: options.seed,
       ordersRequested: options.orders,
+      dynamoRequests: structuredClone(runtime.dynamoRequests),
     });
   } finally {
     await runtime.stop();

@@ -48,10 +48,18 @@ export function describeError(error: unknown): string {
   }
 }
 
-export interface ConsumerOptions<T> {
+export interface ConsumerOptions<T, S = undefined> {
   /** Parses and validates one message body; throw PermanentError (or any error) when unreadable. */
   parse: (body: unknown) => T;
-  handle: (message: T, record: SQSRecord, context: Context) => Promise<void>;
+  handle: (message: T, record: SQSRecord, context: Context, batch: S) => Promise<void>;
+  /**
+   * Optional batch-level I/O: `begin` runs once before the records (e.g. one BatchGetItem for
+   * what every record needs), `commit` once after them (e.g. one BatchWriteItem of what they
+   * produced). DynamoDB charges per request far more than per item, so this is where a batch
+   * of ten costs one round trip instead of ten. If either fails, the whole batch is retried:
+   * handlers using it must be idempotent (they all are).
+   */
+  batch?: { begin: (messages: T[]) => Promise<S>; commit: (state: S) => Promise<void> };
   logger: Logger;
   deadLetter?: DeadLetterPort;
   maxReceiveCount: number;
@@ -59,17 +67,29 @@ export interface ConsumerOptions<T> {
   parallel?: boolean;
 }
 
-export function buildSqsConsumer<T>(options: ConsumerOptions<T>) {
-  async function processRecord(record: SQSRecord, context: Context): Promise<void> {
-    let message: T;
+type Parsed<T> = { ok: true; message: T } | { ok: false; error: unknown };
+
+export function buildSqsConsumer<T, S = undefined>(options: ConsumerOptions<T, S>) {
+  function parse(record: SQSRecord): Parsed<T> {
     try {
-      message = options.parse(JSON.parse(record.body));
+      return { ok: true, message: options.parse(JSON.parse(record.body)) };
     } catch (error) {
-      await forwardOrThrow(record, `poison message: ${describeError(error)}`, error);
+      return { ok: false, error };
+    }
+  }
+
+  async function processRecord(
+    record: SQSRecord,
+    parsed: Parsed<T>,
+    context: Context,
+    batch: S,
+  ): Promise<void> {
+    if (!parsed.ok) {
+      await forwardOrThrow(record, `poison message: ${describeError(parsed.error)}`, parsed.error);
       return;
     }
     try {
-      await options.handle(message, record, context);
+      await options.handle(parsed.message, record, context, batch);
     } catch (error) {
       const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
       const permanent = error instanceof PermanentError;
@@ -94,14 +114,21 @@ export function buildSqsConsumer<T>(options: ConsumerOptions<T>) {
   }
 
   return async function consume(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const parsed = new Map(event.Records.map((record) => [record, parse(record)] as const));
+    const messages = [...parsed.values()].flatMap((p) => (p.ok ? [p.message] : []));
+    const batch = (options.batch ? await options.batch.begin(messages) : undefined) as S;
     // One processor per invocation: a BatchProcessor keeps the batch's records, failures and
     // context as instance state (outside Lambda's InvokeStore), so a processor shared by
     // concurrent invocations (the local runtime runs several at once) mixes up their failure lists.
     const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, (record: SQSRecord) => processRecord(record, context), processor, {
-      context,
-      processInParallel: options.parallel ?? true,
-    });
+    const response = await processPartialResponse(
+      event,
+      (record: SQSRecord) => processRecord(record, parsed.get(record) ?? parse(record), context, batch),
+      processor,
+      { context, processInParallel: options.parallel ?? true },
+    );
+    if (options.batch) await options.batch.commit(batch);
+    return response;
   };
 }
 

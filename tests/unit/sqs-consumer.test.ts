@@ -366,3 +366,77 @@ describe('buildSqsConsumer: poison messages and the last attempt go to the DLQ w
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-poison' }] });
   });
 });
+
+describe('batch-level I/O (begin once before the records, commit once after)', () => {
+  const parse = catalogEventParser(['OrderReceived']);
+
+  it('begins with every readable message, lets each record add to the batch, and commits once', async () => {
+    const begun: string[][] = [];
+    const committed: string[][] = [];
+    const consume = buildSqsConsumer<BusEvent<'OrderReceived'>, string[]>({
+      logger,
+      maxReceiveCount: 5,
+      deadLetter: recordingDeadLetter().port,
+      parse,
+      batch: {
+        begin: async (messages) => {
+          begun.push(messages.map((m) => m.detail.orderId));
+          return [];
+        },
+        commit: async (written) => {
+          committed.push([...written].sort());
+        },
+      },
+      handle: async (message, _record, _context, written) => {
+        written.push(message.detail.orderId);
+      },
+    });
+
+    const response = await consume(
+      eventOf(orderRecord('ord_1'), sqsRecord('poison', 'not json'), orderRecord('ord_2')),
+      context,
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(begun).toEqual([['ord_1', 'ord_2']]);
+    expect(committed).toEqual([['ord_1', 'ord_2']]);
+  });
+
+  it('a failed commit fails the whole batch, so every record comes back (nothing lost)', async () => {
+    const consume = buildSqsConsumer<BusEvent<'OrderReceived'>, undefined>({
+      logger,
+      maxReceiveCount: 5,
+      parse,
+      batch: {
+        begin: async () => undefined,
+        commit: async () => {
+          throw new Error('BatchWrite unavailable');
+        },
+      },
+      handle: async () => {},
+    });
+
+    await expect(consume(eventOf(orderRecord('ord_1'), orderRecord('ord_2')), context)).rejects.toThrow(
+      'BatchWrite unavailable',
+    );
+  });
+
+  it('a record that fails is still reported on its own while the others commit', async () => {
+    const committed: string[] = [];
+    const consume = buildSqsConsumer<BusEvent<'OrderReceived'>, string[]>({
+      logger,
+      maxReceiveCount: 5,
+      parse,
+      batch: { begin: async () => [], commit: async (written) => void committed.push(...written) },
+      handle: async (message, _record, _context, written) => {
+        if (message.detail.orderId === 'ord_2') throw new Error('carrier down');
+        written.push(message.detail.orderId);
+      },
+    });
+
+    const response = await consume(eventOf(orderRecord('ord_1'), orderRecord('ord_2')), context);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-ord_2' }] });
+    expect(committed).toEqual(['ord_1']);
+  });
+});

@@ -7,7 +7,7 @@
  * | order by id (+ its contact, allocations,  | pk ORDER#<orderId>; sk ORDER, CONTACT, ALLOC#<coop>,        |
  * |   pickups, notifications)                 |   PICKUP#<coop>, NOTIFY#<coop>                              |
  * | order by (channel, external id): dedupe   | orderId is derived from (channel, external id), so a        |
- * |                                           |   conditional put on pk dedupes; gsi1 CHANNEL#<c> / EXT#<id> |
+ * |                                           |   conditional put on pk dedupes (no index needed)           |
  * | a cooperative's profile and stock batches | pk COOP#<coopId>; sk PROFILE, BATCH#<sku>#<batchId>         |
  * | candidate stock for a product (FEFO)      | gsi1 STOCK#<sku> / <expiresAt>#<coopId>#<batchId>           |
  * | growing-area codes for a market           | pk COOP#<coopId> sk PUC#<market>#<code>; gsi1 PUC#<market>  |

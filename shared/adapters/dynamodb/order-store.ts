@@ -1,14 +1,13 @@
 /**
- * Orders in the table. An order and its buyer contact are written together in one transaction;
- * the order's key is derived from (channel, external id), so the conditional put *is* the dedupe:
+ * Orders in the table. An order and its buyer contact are separate items (personal data lives in
+ * one place, see saveNew for the write order); the order's key is derived from (channel, external id), so the conditional put *is* the dedupe:
  * a redelivered webhook finds the existing order and gets the same internal id back.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CanonicalOrder, OrderStatus } from '../../domain/order.js';
 import { CONTACT_SK, ORDER_SK, orderPk } from './keys.js';
-import { type Item, queryAll } from './query.js';
 
 export interface OrderRecord extends Omit<CanonicalOrder, 'contact'> {
   pk: string;
@@ -49,42 +48,30 @@ export class OrderStore {
       rejectReasons: extra.rejectReasons?.length ? extra.rejectReasons : undefined,
       updatedAt: order.receivedAt,
     };
+    // Two plain writes instead of one transaction (a transaction costs DynamoDB about three
+    // puts). The contact goes first, keyed by the order id: if we die between the two, what is
+    // left is a contact without an order (the provider's redelivery completes it), never an order
+    // without the contact its pickup needs. A redelivery rewrites the same contact.
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: record.pk, sk: CONTACT_SK, type: 'contact', orderId: order.orderId, ...contact },
+      }),
+    );
     try {
       await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...record,
-                  type: 'order',
-                  gsi1pk: `CHANNEL#${order.channel}`,
-                  gsi1sk: `EXT#${order.externalId}`,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { pk: record.pk, sk: CONTACT_SK, type: 'contact', orderId: order.orderId, ...contact },
-              },
-            },
-          ],
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record, type: 'order' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { created: true, record };
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const first = error.CancellationReasons?.[0];
-        if (first?.Code === 'ConditionalCheckFailed') {
-          const existing = first.Item
-            ? (unmarshall(first.Item) as OrderRecord)
-            : await this.get(order.orderId);
-          if (existing) return { created: false, existing };
-        }
+      if (error instanceof ConditionalCheckFailedException) {
+        const existing = error.Item ? (unmarshall(error.Item) as OrderRecord) : await this.get(order.orderId);
+        if (existing) return { created: false, existing };
       }
       throw error;
     }
@@ -95,14 +82,5 @@ export class OrderStore {
       new GetCommand({ TableName: this.tableName, Key: { pk: orderPk(orderId), sk: ORDER_SK } }),
     );
     return result.Item as OrderRecord | undefined;
-  }
-
-  /** The order with everything in its partition (contact, allocations, pickups, notifications). */
-  async getBundle(orderId: string): Promise<Item[]> {
-    return queryAll(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': orderPk(orderId) },
-    });
   }
 }

@@ -1,5 +1,6 @@
 /** Paginated reads: every page of a Query or Scan, so no caller silently stops at 1 MB. */
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -34,5 +35,39 @@ export async function scanAll(
     items.push(...((page.Items ?? []) as Item[]));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  return items;
+}
+
+export type Key = { pk: string; sk: string };
+
+/**
+ * BatchGetItem over any number of keys (100 per request), retrying UnprocessedKeys with backoff
+ * and failing loudly if they never clear. Duplicate keys are asked once.
+ */
+export async function batchGetAll(
+  doc: Pick<DynamoDBDocumentClient, 'send'>,
+  tableName: string,
+  keys: readonly Key[],
+  options: { attempts?: number; baseDelayMs?: number; consistentRead?: boolean } = {},
+): Promise<Item[]> {
+  const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+  const items: Item[] = [];
+  for (let i = 0; i < unique.length; i += 100) {
+    let pending: Key[] = unique.slice(i, i + 100);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const result = await doc.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistentRead } },
+        }),
+      );
+      items.push(...((result.Responses?.[tableName] ?? []) as Item[]));
+      pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Key[];
+      if (pending.length === 0) break;
+      if (attempt >= (options.attempts ?? 8)) {
+        throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * (options.baseDelayMs ?? 25) * 2 ** attempt));
+    }
+  }
   return items;
 }
