@@ -3,7 +3,8 @@
  *   npm start -- --orders 5000 --seed 2026 --report report.json
  * Exits non-zero when any invariant (oversold units, lost, duplicate orders or pickups) is broken.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { type HarvestReport, invariantsHold } from '../infra/local/report.js';
@@ -147,6 +148,12 @@ async function main(): Promise<void> {
   const orders = parsePositive('orders', values.orders as string | undefined, 5000);
   const seed = parsePositive('seed', values.seed as string | undefined, 2026);
   const concurrency = parsePositive('concurrency', values.concurrency as string | undefined, 24);
+  const reportPath = values.report as string | undefined;
+  // Say now, not after a two-minute run, that the report could not be written there.
+  if (reportPath && !existsSync(dirname(resolve(reportPath)))) {
+    console.error(`--report: the folder ${dirname(resolve(reportPath))} does not exist`);
+    process.exit(2);
+  }
 
   const interactive = Boolean(process.stdout.isTTY);
   const bar = new cliProgress.SingleBar(
@@ -181,9 +188,9 @@ async function main(): Promise<void> {
   if (barStarted) bar.stop();
   console.log(render(report));
   console.log(`Total wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  if (values.report) {
-    writeFileSync(values.report as string, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`JSON report written to ${values.report}`);
+  if (reportPath) {
+    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`JSON report written to ${reportPath}`);
   }
   if (!invariantsHold(report)) {
     console.error('An invariant is broken: see the table above.');
