@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { sharedFile } from '../support/shared-dir.js';
 import {
   type EventPattern,
   InvalidEventPatternError,
@@ -18,9 +18,7 @@ interface SharedCases {
   cases: SharedCase[];
 }
 
-const shared = JSON.parse(
-  readFileSync(path.resolve(__dirname, '../../../shared/cases/eventbridge-patterns.json'), 'utf8'),
-) as SharedCases;
+const shared = JSON.parse(readFileSync(sharedFile('cases/eventbridge-patterns.json'), 'utf8')) as SharedCases;
 
 describe('shared EventBridge cases', () => {
   test.each(shared.cases)('$name', ({ pattern, expected }) => {
