@@ -73,6 +73,14 @@ export const orderBackordered = z.object({
 
 export const orderCancelled = z.object({ ...base, orderId: id, reason: z.string() });
 
+/** A backorder that waited longer than its product allows (fresh lychee: hours, not days). */
+export const orderExpired = z.object({
+  ...base,
+  orderId: id,
+  lines: z.array(line).min(1),
+  reason: z.string(),
+});
+
 export const stockReported = z.object({
   ...base,
   cooperativeId: id,
@@ -170,6 +178,7 @@ export const EVENT_CATALOG = {
   OrderAllocated: { source: SOURCES.orders, schema: orderAllocated },
   OrderBackordered: { source: SOURCES.orders, schema: orderBackordered },
   OrderCancelled: { source: SOURCES.orders, schema: orderCancelled },
+  OrderExpired: { source: SOURCES.orders, schema: orderExpired },
   StockReported: { source: SOURCES.stock, schema: stockReported },
   AllocationReleased: { source: SOURCES.stock, schema: allocationReleased },
   PickupRequested: { source: SOURCES.logistics, schema: pickupRequested },

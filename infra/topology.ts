@@ -106,6 +106,31 @@ const functions = {
     table: 'readwrite',
     publishes: true,
   },
+  commandHttp: {
+    entry: 'functions/command-http/handler.ts',
+    description:
+      'Signed commands: cooperatives report and adjust stock, channels and operators cancel orders, backorder expiry',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    table: 'readwrite',
+    publishes: true,
+  },
+  cancelOrder: {
+    entry: 'functions/cancel-order/handler.ts',
+    description: 'Cancels orders (tombstone if not seen yet) and releases their reserved stock exactly once',
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    table: 'readwrite',
+    publishes: true,
+  },
+  retryBackorders: {
+    entry: 'functions/retry-backorders/handler.ts',
+    description: 'On reported stock, sends the product’s backorders back to allocation (or expires them)',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    table: 'readwrite',
+    publishes: true,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -146,6 +171,24 @@ const queues = {
     maxReceiveCount: 5,
     maxConcurrency: 2,
     why: 'Export lots are few; low concurrency keeps lot event order mostly stable',
+  },
+  cancellation: {
+    consumer: 'cancelOrder',
+    batchSize: 10,
+    batchingWindowSeconds: 1,
+    visibilityTimeoutSeconds: 6 * functions.cancelOrder.timeoutSeconds,
+    maxReceiveCount: 5,
+    maxConcurrency: 4,
+    why: 'Cancels are few but must never be lost; each releases stock in one transaction',
+  },
+  restock: {
+    consumer: 'retryBackorders',
+    batchSize: 5,
+    batchingWindowSeconds: 1,
+    visibilityTimeoutSeconds: 6 * functions.retryBackorders.timeoutSeconds,
+    maxReceiveCount: 5,
+    maxConcurrency: 2,
+    why: 'Stock reports are few; low concurrency keeps two reports of one product from racing for the same backorders',
   },
 } as const satisfies Record<string, QueueSpec>;
 
@@ -189,6 +232,18 @@ const rules: RuleSpec[] = [
     },
     target: 'lot',
   },
+  {
+    name: 'CancellationsToCancel',
+    description: 'A cancel from any channel or an operator releases the order’s stock',
+    pattern: { source: [EVENT_SOURCES.orders], 'detail-type': ['OrderCancelled'] },
+    target: 'cancellation',
+  },
+  {
+    name: 'StockToBackorders',
+    description: 'Reported stock retries the backorders waiting for that product',
+    pattern: { source: [EVENT_SOURCES.stock], 'detail-type': ['StockReported'] },
+    target: 'restock',
+  },
 ];
 
 const routes: RouteSpec[] = [
@@ -198,10 +253,23 @@ const routes: RouteSpec[] = [
   { method: 'GET', path: '/v1/webhooks/messenger', function: 'ingestHttp' },
   { method: 'POST', path: '/v1/webhooks/messenger', function: 'ingestHttp' },
   { method: 'POST', path: '/v1/webhooks/zalo', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/webhooks/lazada', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/webhooks/haravan', function: 'ingestHttp' },
+  { method: 'POST', path: '/v1/webhooks/sapo', function: 'ingestHttp' },
   { method: 'POST', path: '/v1/imports/spreadsheet', function: 'ingestHttp' },
   { method: 'GET', path: '/v1/orders/{orderId}', function: 'queryHttp' },
   { method: 'GET', path: '/v1/lots/{lotId}', function: 'queryHttp' },
   { method: 'GET', path: '/v1/cooperatives/{cooperativeId}/allocations', function: 'queryHttp' },
+  { method: 'GET', path: '/v1/orders/{orderId}/allocation-explanation', function: 'queryHttp' },
+  { method: 'POST', path: '/v1/cooperatives/{cooperativeId}/stock', function: 'commandHttp' },
+  {
+    method: 'POST',
+    path: '/v1/cooperatives/{cooperativeId}/stock/{batchId}/adjustments',
+    function: 'commandHttp',
+  },
+  { method: 'POST', path: '/v1/orders/{orderId}/cancel', function: 'commandHttp' },
+  { method: 'POST', path: '/v1/cancellations', function: 'commandHttp' },
+  { method: 'POST', path: '/v1/backorders/expire', function: 'commandHttp' },
 ];
 
 const table = {

@@ -33,6 +33,41 @@ function table(rows: Array<[string, string | number]>): string {
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
 }
 
+function qualityRows(r: HarvestReport): Array<[string, string | number]> {
+  const q = r.allocationQuality;
+  const w = q.rankingWeights;
+  const l = q.lifecycle;
+  const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
+  return [
+    ['orders allocated (of those sent to allocation)', pct(q.allocatedShare)],
+    [
+      'avg shelf life left at delivery',
+      `${q.avgShelfLifeDaysAtDeliveryFresh} days fresh lychee (${q.avgShelfLifeDaysAtDelivery} all goods)`,
+    ],
+    ['Gini of volume across cooperatives', q.giniVolume],
+    ['Gini of volume ÷ capacity', q.giniUtilisation],
+    ['cooperatives per allocated order', q.cooperativesPerOrder],
+    [
+      'backorders',
+      `${q.backorders.filledLater} filled later, ${q.backorders.expired} expired, ${q.backorders.stillWaiting} still waiting`,
+    ],
+    [
+      'cancellations',
+      `${q.cancellations.cancelled} cancelled (${l ? `${l.cancelsBeforeArrival} before arrival, ${l.cancelsAfterAllocation} after` : 'requested'}); ${q.cancellations.allocationsReleased} allocations, ${q.cancellations.unitsReleased} units released; ${q.cancellations.withPickupBooked} had a courier booked`,
+    ],
+    ...(l
+      ? ([
+          ['afternoon restock', `${l.restockBatches} batches, ${l.restockUnits} units`],
+          ['backorder sweep', `${l.sweepAt ?? '-'}: ${l.expiredBySweep} expired`],
+        ] as Array<[string, string]>)
+      : []),
+    [
+      'ranking weights',
+      `FEFO ${w.fefo}, transit ${w.transit}, fair share ${w.fairShare}, splits ${w.splits}`,
+    ],
+  ];
+}
+
 function render(r: HarvestReport): string {
   const ok = (n: number) => (n === 0 ? '0 ✔' : `${n} ✘`);
   const dlq = Object.entries(r.deadLetters).filter(([, d]) => d.count > 0);
@@ -81,6 +116,9 @@ function render(r: HarvestReport): string {
       ],
     ]),
     '',
+    'Allocation quality',
+    table(qualityRows(r)),
+    '',
     'Speed',
     table([
       ['orders per second', r.throughput.ordersPerSecond],
@@ -108,6 +146,7 @@ function render(r: HarvestReport): string {
       ['lost orders', ok(r.invariants.lostOrders)],
       ['duplicate orders', ok(r.invariants.duplicateOrders)],
       ['duplicate pickups', ok(r.invariants.duplicatePickups)],
+      ['pickups booked after release', ok(r.invariants.pickupsAfterRelease)],
     ]),
     ...(dlq.length
       ? [

@@ -16,6 +16,12 @@ export const ingestConfig = base.extend({
     .min(1, 'CHANNEL_SECRETS_NAME must name the Secrets Manager secret with channel keys'),
 });
 
+export const commandConfig = ingestConfig.extend({
+  COOPERATIVE_SECRETS_NAME: z
+    .string()
+    .min(1, 'COOPERATIVE_SECRETS_NAME must name the secret with cooperatives’ API keys'),
+});
+
 export const consumerConfig = base.extend({
   /** Where a consumer forwards a poison message or one on its last attempt, with the reason. */
   DLQ_URL: z.url(),

@@ -21,9 +21,12 @@ import {
 import {
   type AllocationPlan,
   type Candidate,
+  DEFAULT_RANKING,
   planAllocation,
+  type RankingConfig,
   transitDays,
 } from '../../shared/domain/allocation.js';
+import { type BackorderPolicy, backorderExpiresAt } from '../../shared/domain/backorder.js';
 import { isGrowingAreaValid } from '../../shared/domain/cooperative.js';
 import type { ExportMarket } from '../../shared/domain/market.js';
 import type { OrderStatus } from '../../shared/domain/order.js';
@@ -41,6 +44,12 @@ export interface AllocateDeps {
   candidateTtlMs?: number;
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Ranking weights (FEFO, transit, fair share, splits); DEFAULT_RANKING when absent. */
+  ranking?: RankingConfig;
+  /** How long backorders wait for stock; DEFAULT_BACKORDER_POLICY when absent. */
+  backorderPolicy?: BackorderPolicy;
+  /** How often the day's load of every cooperative is re-read (fair share across containers). */
+  dayLoadTtlMs?: number;
 }
 
 /** The part of an order allocation works from. */
@@ -50,6 +59,7 @@ interface AllocationSubject {
   lines: Array<{ sku: string; quantity: number }>;
   receivedAt: string;
   provinceCode?: string;
+  wardCode?: string;
   market?: ExportMarket;
   exporterId?: string;
   correlationId: string;
@@ -58,6 +68,8 @@ interface AllocationSubject {
 /** Orders received after this local hour are picked up the next business day. */
 const PICKUP_CUTOFF_HOUR = 16;
 const DAY_MS = 86_400_000;
+
+const skusOf = (lines: Array<{ sku: string }>) => [...new Set(lines.map((l) => l.sku))];
 
 export function pickupDateFor(receivedAt: Date): string {
   const local = new Date(receivedAt.getTime() + 7 * 3_600_000);
@@ -93,6 +105,33 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
   const fullCoopDays = new Set<string>();
 
   const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 60_000);
+  const ranking = deps.ranking ?? DEFAULT_RANKING;
+  const dayLoadTtl = deps.dayLoadTtlMs ?? 2_000;
+  const dayLoadRead = new Map<string, { at: number; loading: Promise<void> }>();
+
+  /**
+   * Fair share needs every cooperative's load today, not only what this container reserved: the
+   * capacity items are read by key (BatchGetItem), every couple of seconds, and merged
+   * with this container's own counts (the larger wins; the transaction's condition is the truth).
+   */
+  function refreshDayLoad(pickupDate: string, cooperativeIds: readonly string[]): Promise<void> {
+    const cached = dayLoadRead.get(pickupDate);
+    if (cached && Date.now() - cached.at < dayLoadTtl) return cached.loading;
+    const loading = deps.allocations
+      .loadDayLoad(pickupDate, cooperativeIds)
+      .then((used) => {
+        for (const [coop, n] of used) {
+          const key = `${coop}#${pickupDate}`;
+          usedByCoopDay.set(key, Math.max(usedByCoopDay.get(key) ?? 0, n));
+        }
+      })
+      .catch((error: unknown) => {
+        dayLoadRead.delete(pickupDate);
+        throw error;
+      });
+    dayLoadRead.set(pickupDate, { at: Date.now(), loading });
+    return loading;
+  }
 
   async function candidates(sku: string, fresh: boolean): Promise<Candidate[]> {
     const cached = candidateCache.get(sku);
@@ -169,6 +208,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         lines: d.lines,
         receivedAt: d.receivedAt,
         provinceCode: d.destinationProvinceCode,
+        wardCode: d.destinationWardCode,
         market: d.market,
         exporterId: d.exporterId,
         correlationId: d.correlationId,
@@ -186,6 +226,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       receivedAt: order.receivedAt,
       provinceCode: order.destination.provinceCode,
+      wardCode: order.destination.wardCode,
       market: order.export?.market,
       exporterId: order.export?.exporterId,
       correlationId: order.correlationId,
@@ -196,6 +237,19 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
   async function alreadyHandled(orderId: string): Promise<void> {
     const current = await deps.orders.get(orderId);
     if (current) await republish(current);
+  }
+
+  /** F06: the cancel came first and left a tombstone; the order is cancelled, nothing reserved. */
+  async function cancelEarly(order: AllocationSubject): Promise<void> {
+    const done = await deps.allocations.cancelWaiting({
+      orderId: order.orderId,
+      orderVersion: order.version,
+      fromStatus: 'received',
+      reason: 'cancelled before the order arrived (the cancel was kept and applied on arrival)',
+      now: now().toISOString(),
+    });
+    if (!done) return alreadyHandled(order.orderId);
+    deps.logger.info('order cancelled on arrival (tombstone)', { orderId: order.orderId });
   }
 
   async function allocate(event: BusEvent<'OrderReceived'>): Promise<void> {
@@ -209,6 +263,15 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     ).toISOString();
     const coops = await cooperatives.all();
     const codes = market ? await validCodes(market, pickupDate) : undefined;
+    await refreshDayLoad(pickupDate, [...coops.keys()]);
+    const transitDaysOf = (cooperativeId: string) => {
+      const coop = coops.get(cooperativeId);
+      if (!market && coop && order.wardCode && coop.wardCode === order.wardCode) return 0;
+      if (!market && coop && coop.provinceCode === order.provinceCode) return 0.5;
+      return transitDays(order.provinceCode, market);
+    };
+    // Retried backorders (version > 1) clear their backorder items in the same transaction.
+    const clearBackorderSkus = order.version > 1 ? skusOf(order.lines) : undefined;
     const excluded = new Set<string>();
     const skus = [...new Set(order.lines.map((l) => l.sku))];
     let fresh = false;
@@ -216,6 +279,11 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const pool = (await Promise.all(skus.map((sku) => candidates(sku, fresh)))).flat();
       const capacityLeft = new Map<string, number>();
+      const dayLoad = new Map<string, { used: number; capacity: number }>();
+      for (const coop of coops.values()) {
+        const used = usedByCoopDay.get(`${coop.cooperativeId}#${pickupDate}`) ?? 0;
+        dayLoad.set(coop.cooperativeId, { used, capacity: coop.dailyCapacityUnits });
+      }
       for (const c of pool) {
         const coop = coops.get(c.cooperativeId);
         if (!coop || capacityLeft.has(c.cooperativeId)) continue;
@@ -229,7 +297,11 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         validCodes: codes,
         capacityLeft,
         excludedCooperatives: excluded,
+        ranking,
+        dayLoad,
+        transitDaysOf,
       });
+      const explanation = { at: now().toISOString(), weights: ranking.weights, considered: plan.considered };
 
       // Never backorder on a cached view: other orders' holds may still be rolled back.
       if (plan.unfilled.length > 0 && !fresh) {
@@ -242,11 +314,18 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         const done = await deps.allocations.markBackordered({
           orderId,
           orderVersion: order.version,
-          lines: plan.unfilled,
+          lines: plan.unfilled.map((l) => ({
+            ...l,
+            expiresAt: backorderExpiresAt(l.sku, order.receivedAt, deps.backorderPolicy),
+          })),
           reason,
           now: now().toISOString(),
+          receivedAt: order.receivedAt,
+          explanation,
+          clearBackorderSkus,
         });
-        if (!done) return alreadyHandled(orderId);
+        if (done === 'order_changed') return alreadyHandled(orderId);
+        if (done === 'cancelled_early') return cancelEarly(order);
         await deps.publisher.publish([
           domainEvent('OrderBackordered', {
             version: 1,
@@ -275,6 +354,9 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
           correlationId: order.correlationId,
           now: now().toISOString(),
           capacityOf: (id) => coops.get(id)?.dailyCapacityUnits,
+          deliveryBy,
+          explanation,
+          clearBackorderSkus,
         });
       } catch (error) {
         release();
@@ -288,6 +370,8 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
           return;
         case 'order_changed':
           return alreadyHandled(orderId);
+        case 'cancelled_early':
+          return cancelEarly(order);
         case 'stale':
           for (const b of outcome.batches) {
             const c = findCached(b.sku, b.cooperativeId, b.batchId);

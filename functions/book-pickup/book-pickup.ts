@@ -10,9 +10,10 @@ import type { Context } from 'aws-lambda';
 import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
 import { remainingTimeSignal } from '../../shared/adapters/carriers/deadline.js';
 import { batchPutAll } from '../../shared/adapters/dynamodb/batch-write.js';
-import type { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
+import type { AllocationRecord, AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { CooperativeDirectory } from '../../shared/adapters/dynamodb/cooperative-directory.js';
 import {
+  allocationSk,
   CONTACT_SK,
   carrierDayGsi2pk,
   ORDER_SK,
@@ -76,12 +77,16 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
   const now = deps.now ?? (() => new Date());
   const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 300_000);
 
-  /** One BatchGetItem for the whole batch: each allocation's order, buyer contact and pickup. */
+  /**
+   * One BatchGetItem for the whole batch: each allocation's order, buyer contact, pickup and the
+   * allocation itself (a released allocation, e.g. of a cancelled order, gets no courier).
+   */
   async function begin(events: Array<BusEvent<'OrderAllocated'>>): Promise<BatchState> {
     const keys = events.flatMap(({ detail }) => [
       { pk: orderPk(detail.orderId), sk: ORDER_SK },
       { pk: orderPk(detail.orderId), sk: CONTACT_SK },
       { pk: orderPk(detail.orderId), sk: pickupSk(detail.cooperativeId) },
+      { pk: orderPk(detail.orderId), sk: allocationSk(detail.cooperativeId) },
     ]);
     const items = await batchGetAll(deps.doc, deps.tableName, keys, { consistentRead: true });
     return { items: new Map(items.map((i) => [`${i.pk}|${i.sk}`, i])), pickups: [], events: [] };
@@ -108,6 +113,15 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
     const contact = item(CONTACT_SK) as BuyerContact | undefined;
     const existing = item(pickupSk(cooperativeId)) as PickupRecord | undefined;
     if (!order || !contact) throw new Error(`order ${orderId} or its contact is missing`);
+    const allocation = item(allocationSk(cooperativeId)) as AllocationRecord | undefined;
+    if (!existing && (order.status === 'cancelled' || allocation?.status !== 'reserved')) {
+      deps.logger.info('pickup skipped: allocation released or order cancelled', {
+        orderId,
+        allocationId,
+        orderStatus: order.status,
+      });
+      return;
+    }
     const coop = await cooperatives.get(cooperativeId);
     if (!coop) throw new PermanentError(`cooperative ${cooperativeId} is unknown`);
     const carrierName = deps.carriers[coop.carrier] ? coop.carrier : deps.defaultCarrier;

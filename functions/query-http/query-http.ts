@@ -40,6 +40,65 @@ export function buildQueryHandler(deps: QueryDeps) {
     });
   }
 
+  /**
+   * Why the order went where it went: the ranking weights, each allocation's reasons and score,
+   * and the cooperatives considered but not chosen (ranked lower, too small, ineligible). With
+   * `?cooperativeId=` it answers one cooperative's question: why did we (not) get this order?
+   */
+  async function explanation(orderId: string, cooperativeId: string | undefined) {
+    const items = await partition(orderPk(orderId));
+    const head = items.find((i) => i.sk === 'ORDER');
+    if (!head) return json(404, { message: `order ${orderId} not found` });
+    const allocations = items
+      .filter((i) => String(i.sk).startsWith('ALLOC#'))
+      .map((a) => ({
+        allocationId: a.allocationId,
+        cooperativeId: a.cooperativeId,
+        status: a.status,
+        lines: a.lines,
+        score: a.score,
+        why: a.why,
+        releaseReason: a.releaseReason,
+      }));
+    const explained = (head.explanation ?? {}) as {
+      at?: string;
+      weights?: unknown;
+      considered?: Array<{ sku: string; cooperativeId: string; outcome: string; reason: string }>;
+    };
+    const considered = explained.considered ?? [];
+    let forCooperative: Record<string, unknown> | undefined;
+    if (cooperativeId) {
+      const mine = allocations.find((a) => a.cooperativeId === cooperativeId);
+      const entries = considered.filter((c) => c.cooperativeId === cooperativeId);
+      const skus = [...new Set((head.lines as Array<{ sku: string }>).map((l) => l.sku))].join(', ');
+      const answer = mine
+        ? mine.status === 'reserved'
+          ? `allocated to you: ${(mine.why as string[]).join('; ')}`
+          : `allocated to you, then released: ${String(mine.releaseReason ?? 'released')}`
+        : entries.length
+          ? entries.map((e) => `${e.sku}: ${e.reason}`).join('; ')
+          : considered.length || head.status !== 'received'
+            ? `not among the cooperatives shown: when the order was planned you had no eligible stock of ${skus}, or you ranked below those listed`
+            : 'the order has not been planned yet';
+      forCooperative = {
+        cooperativeId,
+        allocated: Boolean(mine && mine.status === 'reserved'),
+        answer,
+        entries,
+      };
+    }
+    return json(200, {
+      orderId,
+      status: head.status,
+      statusReason: head.statusReason,
+      explainedAt: explained.at,
+      weights: explained.weights,
+      allocations,
+      considered,
+      ...(forCooperative ? { forCooperative } : {}),
+    });
+  }
+
   async function lot(lotId: string) {
     const items = await partition(lotPk(lotId));
     const head = items.find((i) => i.sk === 'LOT');
@@ -74,6 +133,8 @@ export function buildQueryHandler(deps: QueryDeps) {
   return async function queryHttp(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     try {
       const params = event.pathParameters ?? {};
+      if (params.orderId && event.rawPath.endsWith('/allocation-explanation'))
+        return await explanation(params.orderId, event.queryStringParameters?.cooperativeId);
       if (params.orderId) return await order(params.orderId);
       if (params.lotId) return await lot(params.lotId);
       if (params.cooperativeId)

@@ -6,6 +6,7 @@
  *
  * - TikTok Shop Get Order Detail (202309): `{ code: 0, message: 'Success', request_id, data: { orders } }`
  * - Shopee v2 order.get_order_detail: `{ request_id, error: '', message: '', response: { order_list } }`
+ * - Lazada GetOrder + GetOrderItems: `{ order: { code: '0', data }, items: { code: '0', data: [] } }`
  *
  * An unknown id answers an empty list (the real APIs' not-found wording is unverified), which the
  * adapters treat as "not visible yet, retry". Latency and failures (UpstreamError, retryable) come
@@ -29,6 +30,7 @@ export interface MarketplaceSandboxOptions {
 export interface MarketplaceSandboxStats {
   tiktokCalls: number;
   shopeeCalls: number;
+  lazadaCalls: number;
   failures: number;
 }
 
@@ -47,11 +49,15 @@ function prng(seed: number): () => number {
 export class MarketplaceSandbox implements MarketplaceClient {
   private readonly tiktok = new Map<string, Record<string, unknown>>();
   private readonly shopee = new Map<string, Record<string, unknown>>();
+  private readonly lazada = new Map<
+    string,
+    { order: Record<string, unknown>; items: Array<Record<string, unknown>> }
+  >();
   private readonly random: () => number;
   private readonly latency: [number, number];
   private readonly failureRate: number;
   private requestCounter = 0;
-  readonly stats: MarketplaceSandboxStats = { tiktokCalls: 0, shopeeCalls: 0, failures: 0 };
+  readonly stats: MarketplaceSandboxStats = { tiktokCalls: 0, shopeeCalls: 0, lazadaCalls: 0, failures: 0 };
 
   constructor(options: MarketplaceSandboxOptions = {}) {
     this.random = prng(options.seed ?? 1);
@@ -64,12 +70,14 @@ export class MarketplaceSandbox implements MarketplaceClient {
   /** Holds (or replaces) the order detail an encoder produced. */
   hold(record: MarketplaceRecord): void {
     if (record.kind === 'tiktok') this.tiktok.set(record.orderId, record.order);
+    else if (record.kind === 'lazada')
+      this.lazada.set(record.orderId, { order: record.order, items: record.items });
     else this.shopee.set(record.orderSn, record.order);
   }
 
   /** How many order details the sandbox holds. */
   get size(): number {
-    return this.tiktok.size + this.shopee.size;
+    return this.tiktok.size + this.shopee.size + this.lazada.size;
   }
 
   async tiktokOrderDetail(orderId: string): Promise<unknown> {
@@ -93,6 +101,20 @@ export class MarketplaceSandbox implements MarketplaceClient {
       error: '',
       message: '',
       response: { order_list: order === undefined ? [] : [structuredClone(order)] },
+    };
+  }
+
+  /** Lazada GetOrder + GetOrderItems; an unknown id answers GetOrder without `data`. */
+  async lazadaOrderDetail(orderId: string): Promise<unknown> {
+    this.stats.lazadaCalls++;
+    await this.answerDelay('Lazada');
+    const held = this.lazada.get(orderId);
+    return {
+      order:
+        held === undefined
+          ? { code: '0', request_id: this.requestId() }
+          : { code: '0', request_id: this.requestId(), data: structuredClone(held.order) },
+      items: { code: '0', request_id: this.requestId(), data: structuredClone(held?.items ?? []) },
     };
   }
 
@@ -136,5 +158,9 @@ export function sandboxSecrets(): ChannelSecrets {
     zaloAppId: '3608465248940903967',
     zaloOaSecretKey: 'local-zalo-oa-secret-key-d83a56',
     importApiKeys: { 'operator-local': 'local-import-secret-6e90c4' },
+    lazadaAppKey: '501234',
+    lazadaAppSecret: 'local-lazada-app-secret-2b94f1',
+    haravanWebhookSecret: 'local-haravan-client-secret-8d21c3',
+    sapoWebhookSecret: 'local-sapo-app-secret-f4a7e9',
   };
 }

@@ -8,6 +8,9 @@ import { scanAll } from '../../shared/adapters/dynamodb/query.js';
 import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import type { AllocationRecord } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { SETTLED_STATUSES } from '../../shared/domain/order.js';
+import { DEFAULT_RANKING, type RankingWeights } from '../../shared/domain/allocation.js';
+import { findProduct } from '../../shared/domain/product.js';
+import type { LifecycleFacts } from './scenario-lifecycle.js';
 
 export interface RunFacts {
   /** Internal order ids the ingest edge accepted (2xx) during the run. */
@@ -24,6 +27,9 @@ export interface RunFacts {
   ordersRequested: number;
   /** DynamoDB requests during the run (seeding excluded), by operation. */
   dynamoRequests: Record<string, { count: number; totalMs: number }>;
+  /** Cancellations, afternoon restock and the evening backorder sweep, when the run had them. */
+  lifecycle?: LifecycleFacts;
+  rankingWeights?: RankingWeights;
 }
 
 export interface HarvestReport {
@@ -57,6 +63,31 @@ export interface HarvestReport {
     byOperation: Record<string, { count: number; avgMs: number }>;
   };
   latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  /** How good the allocation was, read back from the stored allocations, batches and orders. */
+  allocationQuality: {
+    /** Allocated in full or in part, of the orders that went to allocation (not rejected, held or cancelled). */
+    allocatedShare: number;
+    /** Days of shelf life the shipped units still had at the estimated delivery, unit-weighted. */
+    avgShelfLifeDaysAtDelivery: number;
+    /** The same for fresh lychee only (OCOP goods keep for months and would hide it). */
+    avgShelfLifeDaysAtDeliveryFresh: number;
+    /** Gini coefficient of units shipped across all cooperatives (0 = equal volumes). */
+    giniVolume: number;
+    /** Gini of units shipped ÷ daily capacity (0 = every cooperative equally busy for its size). */
+    giniUtilisation: number;
+    /** Cooperatives per allocated order (1 = never split). */
+    cooperativesPerOrder: number;
+    backorders: { filledLater: number; expired: number; stillWaiting: number };
+    /** `withPickupBooked`: released after its courier was booked (the courier booking must be cancelled). */
+    cancellations: {
+      cancelled: number;
+      allocationsReleased: number;
+      unitsReleased: number;
+      withPickupBooked: number;
+    };
+    rankingWeights: RankingWeights;
+    lifecycle?: LifecycleFacts;
+  };
   invariants: {
     oversoldUnits: number;
     negativeStockBatches: number;
@@ -64,7 +95,22 @@ export interface HarvestReport {
     lostOrders: number;
     duplicateOrders: number;
     duplicatePickups: number;
+    /** Pickups booked for an allocation after it was released (a cancelled order's courier). */
+    pickupsAfterRelease: number;
   };
+}
+
+/** Gini coefficient of non-negative values (0 = all equal, → 1 = one holds everything). */
+export function gini(values: readonly number[]): number {
+  const sorted = values.filter((v) => v >= 0).sort((a, b) => a - b);
+  const n = sorted.length;
+  const total = sorted.reduce((s, v) => s + v, 0);
+  if (n === 0 || total === 0) return 0;
+  let weighted = 0;
+  sorted.forEach((v, i) => {
+    weighted += (i + 1) * v;
+  });
+  return (2 * weighted) / (n * total) - (n + 1) / n;
 }
 
 const bump = (map: Record<string, number>, key: string, by = 1) => {
@@ -189,6 +235,80 @@ export async function buildReport(
   }
   const durationSeconds = (facts.finishedAt - facts.startedAt) / 1000;
 
+  // Allocation quality.
+  const live = allocations.filter((a) => a.status === 'reserved');
+  const released = allocations.filter((a) => a.status === 'released');
+  const batchByKey = new Map(batches.map((b) => [`${b.cooperativeId}/${b.batchId}`, b]));
+  let shelfUnits = 0;
+  let shelfDays = 0;
+  let freshUnits = 0;
+  let freshDays = 0;
+  for (const a of live) {
+    if (!a.deliveryBy) continue;
+    for (const l of a.lines) {
+      const b = batchByKey.get(`${a.cooperativeId}/${l.batchId}`);
+      if (!b) continue;
+      const days = (l.quantity * (Date.parse(String(b.expiresAt)) - Date.parse(a.deliveryBy))) / 86_400_000;
+      shelfDays += days;
+      shelfUnits += l.quantity;
+      if (findProduct(l.sku)?.kind === 'fresh-lychee') {
+        freshDays += days;
+        freshUnits += l.quantity;
+      }
+    }
+  }
+  const unitsByCoop = new Map<string, number>();
+  for (const a of live)
+    unitsByCoop.set(
+      a.cooperativeId,
+      (unitsByCoop.get(a.cooperativeId) ?? 0) + a.lines.reduce((s, l) => s + l.quantity, 0),
+    );
+  const coopItems = items.filter((i) => i.type === 'cooperative');
+  const allocatedOrders = orders.filter(
+    (o) => o.status === 'allocated' || o.status === 'partially_allocated',
+  );
+  const wentToAllocation = orders.filter(
+    (o) => !['rejected', 'review', 'cancelled'].includes(o.status),
+  ).length;
+  const allocationPickups = new Map(pickups.map((p) => [String(p.allocationId), p]));
+  let pickupsAfterRelease = 0;
+  let withPickupBooked = 0;
+  for (const a of released) {
+    const p = allocationPickups.get(a.allocationId);
+    if (p && a.releasedAt && String(p.bookedAt) > a.releasedAt) pickupsAfterRelease++;
+    else if (p) withPickupBooked++;
+  }
+  const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+  const allocationQuality: HarvestReport['allocationQuality'] = {
+    allocatedShare: wentToAllocation ? round(allocatedOrders.length / wentToAllocation) : 0,
+    avgShelfLifeDaysAtDelivery: shelfUnits ? round(shelfDays / shelfUnits, 2) : 0,
+    avgShelfLifeDaysAtDeliveryFresh: freshUnits ? round(freshDays / freshUnits, 2) : 0,
+    giniVolume: round(gini(coopItems.map((c) => unitsByCoop.get(String(c.cooperativeId)) ?? 0))),
+    giniUtilisation: round(
+      gini(
+        coopItems.map(
+          (c) => (unitsByCoop.get(String(c.cooperativeId)) ?? 0) / Math.max(1, Number(c.dailyCapacityUnits)),
+        ),
+      ),
+    ),
+    cooperativesPerOrder: allocatedOrders.length ? round(live.length / allocatedOrders.length) : 0,
+    backorders: {
+      filledLater: allocatedOrders.filter(
+        (o) => Number((o as { backorderRetries?: number }).backorderRetries ?? 0) > 0,
+      ).length,
+      expired: orders.filter((o) => o.status === 'expired').length,
+      stillWaiting: orders.filter((o) => o.status === 'backordered').length,
+    },
+    cancellations: {
+      cancelled: orders.filter((o) => o.status === 'cancelled').length,
+      allocationsReleased: released.length,
+      unitsReleased: released.reduce((s, a) => s + a.lines.reduce((t, l) => t + l.quantity, 0), 0),
+      withPickupBooked,
+    },
+    rankingWeights: facts.rankingWeights ?? DEFAULT_RANKING.weights,
+    lifecycle: facts.lifecycle,
+  };
+
   return {
     seed: facts.seed,
     ordersRequested: facts.ordersRequested,
@@ -234,6 +354,7 @@ export async function buildReport(
       max: latencies.at(-1) ?? 0,
       samples: latencies.length,
     },
+    allocationQuality,
     invariants: {
       oversoldUnits,
       negativeStockBatches,
@@ -241,6 +362,7 @@ export async function buildReport(
       lostOrders,
       duplicateOrders,
       duplicatePickups,
+      pickupsAfterRelease,
     },
   };
 }

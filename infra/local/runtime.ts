@@ -15,6 +15,13 @@ import type {
 } from 'aws-lambda';
 import { buildAllocateOrderHandler } from '../../functions/allocate-order/allocate-order.js';
 import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.js';
+import { buildCancelOrderHandler } from '../../functions/cancel-order/cancel-order.js';
+import { buildCommandHandler } from '../../functions/command-http/command-http.js';
+import {
+  buildBackorderSweeper,
+  buildRetryBackordersHandler,
+  expireAllBackorders,
+} from '../../functions/retry-backorders/retry-backorders.js';
 import { buildIngestHandler } from '../../functions/ingest-http/ingest-http.js';
 import { buildNotifyCooperativeHandler } from '../../functions/notify-cooperative/notify-cooperative.js';
 import { buildQueryHandler } from '../../functions/query-http/query-http.js';
@@ -23,6 +30,8 @@ import { GhnClient } from '../../shared/adapters/carriers/ghn.js';
 import { ConcurrencyLimiter } from '../../shared/adapters/carriers/limiter.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.js';
+import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
+import { StockStore } from '../../shared/adapters/dynamodb/stock-store.js';
 import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { createEventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
@@ -36,6 +45,7 @@ import {
   SANDBOX_TOKEN,
   startCarrierSandbox,
 } from './carrier-sandbox.js';
+import { localCooperativeKeys } from './cooperative-keys.js';
 import { createTable, type DynamoDbLocal, localClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalEventBus, queueTarget } from './event-bus.js';
 import { startHttpServer } from './http-server.js';
@@ -254,6 +264,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       deadLetter: deadLetterFor('lot'),
       maxReceiveCount: topology.queues.lot.maxReceiveCount,
     });
+    const lifecycle = new LifecycleStore(doc, tableName);
+    consumers.cancellation = buildCancelOrderHandler({
+      lifecycle,
+      allocations,
+      publisher,
+      now,
+      logger: logger('cancelOrder'),
+      deadLetter: deadLetterFor('cancellation'),
+      maxReceiveCount: topology.queues.cancellation.maxReceiveCount,
+    });
+    consumers.restock = buildRetryBackordersHandler({
+      doc,
+      tableName,
+      lifecycle,
+      publisher,
+      now,
+      logger: logger('retryBackorders'),
+      deadLetter: deadLetterFor('restock'),
+      maxReceiveCount: topology.queues.restock.maxReceiveCount,
+    });
+    const sweepBackorders = buildBackorderSweeper({
+      doc,
+      tableName,
+      lifecycle,
+      publisher,
+      now,
+      logger: logger('commandHttp'),
+    });
     for (const queue of Object.values(queues)) queue.start();
     cleanups.push(async () => {
       await Promise.all(Object.values(queues).map((q) => q.stop()));
@@ -275,6 +313,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         logger: logger('ingestHttp'),
       }),
       queryHttp: buildQueryHandler({ doc, tableName, logger: logger('queryHttp') }),
+      commandHttp: buildCommandHandler({
+        stock: new StockStore(doc, tableName),
+        publisher,
+        now,
+        logger: logger('commandHttp'),
+        cooperativeKey: localCooperativeKeys,
+        portalKeys: secrets.portalApiKeys,
+        operatorKeys: secrets.importApiKeys,
+        expireBackorders: () => expireAllBackorders(sweepBackorders),
+      }),
     };
     const server = await startHttpServer({
       port: options.port ?? 0,

@@ -6,10 +6,14 @@
  */
 import {
   type Encoded,
+  encodeChat,
+  encodeHaravan,
+  encodeLazada,
   encodeMessenger,
   encodePortal,
   encodeShopee,
   encodeSpreadsheet,
+  encodeSapo,
   encodeTiktok,
   encodeZalo,
 } from '../../shared/channels/encoders.js';
@@ -20,6 +24,7 @@ import { INGESTED_CHANNELS } from '../../shared/channels/index.js';
 import { generateScenario, type ScenarioOrder } from '../../shared/demo/scenario.js';
 import type { Channel } from '../../shared/domain/order.js';
 import { buildReport, type HarvestReport } from './report.js';
+import { cancelBeforeArrival, restOfTheDay } from './scenario-lifecycle.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from './runtime.js';
 
 export interface ScenarioOptions {
@@ -113,6 +118,38 @@ function deliveriesFor(
           orders: 1,
         });
         break;
+      case 'lazada':
+        deliveries.push({
+          channel: 'lazada',
+          encode: (now) => encodeLazada(order, secrets, now),
+          times,
+          orders: 1,
+        });
+        break;
+      case 'haravan':
+        deliveries.push({
+          channel: 'haravan',
+          encode: (now) => encodeHaravan(order, secrets, now),
+          times,
+          orders: 1,
+        });
+        break;
+      case 'sapo':
+        deliveries.push({
+          channel: 'sapo',
+          encode: (now) => encodeSapo(order, secrets, now),
+          times,
+          orders: 1,
+        });
+        break;
+      case 'chat': // free text through Zalo or Messenger
+        deliveries.push({
+          channel: 'chat',
+          encode: (now) => encodeChat(order, secrets, now),
+          times,
+          orders: 1,
+        });
+        break;
       default:
         deliveries.push({
           channel: order.channel,
@@ -133,7 +170,12 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
   // The run happens on the scenario's harvest day, from 08:00 in Bắc Ninh, at real speed.
   const dayStart = Date.parse(`${harvestDay}T08:00:00+07:00`);
   const realStart = Date.now();
-  const clock = () => new Date(dayStart + (Date.now() - realStart));
+  // The end-of-day sweep moves the clock to the evening (setClock); until then, real speed.
+  let skewMs = 0;
+  const clock = () => new Date(dayStart + (Date.now() - realStart) + skewMs);
+  const setClock = (iso: string) => {
+    skewMs += Date.parse(iso) - clock().getTime();
+  };
   phase('starting DynamoDB Local and the local runtime');
   const runtime = await startLocalRuntime({ ...options.runtime, clock });
   try {
@@ -209,6 +251,7 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       const at = Math.floor(((i + 1) * queue.length) / (resends.length + 1)) + 20;
       queue.splice(Math.min(queue.length, at), 0, r);
     }
+    const cancelsBeforeArrival = await cancelBeforeArrival(runtime, scenario, clock);
     await mapLimit(queue, options.concurrency ?? 24, async (item) => {
       await send(item.delivery, item.attempt);
       if (item.attempt === 0) ordersSent += item.delivery.orders;
@@ -216,8 +259,17 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
     phase('draining the queues (allocation → pickups, notifications, export lots)');
     await runtime.drain();
     const finishedAt = Date.now();
+    // Speed figures cover the orders' run, not the rest-of-the-day phase below.
+    const dynamoAtDrain = structuredClone(runtime.dynamoRequests);
     clearInterval(ticker);
     options.onProgress?.(progress());
+    phase(
+      'the rest of the day: cancellations, afternoon harvest (backorders retried), 20:30 backorder sweep',
+    );
+    const lifecycle = {
+      ...(await restOfTheDay(runtime, scenario, clock, setClock, harvestDay)),
+      cancelsBeforeArrival,
+    };
 
     phase('reading the results back from DynamoDB');
     const deadLetters: Record<string, Array<{ reason: string }>> = {};
@@ -236,7 +288,8 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       notificationsSent: runtime.notifications.messages().length,
       seed: options.seed,
       ordersRequested: options.orders,
-      dynamoRequests: structuredClone(runtime.dynamoRequests),
+      dynamoRequests: dynamoAtDrain,
+      lifecycle,
     });
   } finally {
     await runtime.stop();

@@ -90,6 +90,8 @@ export const FUNCTION_SECRETS: Partial<Record<FunctionName, Record<string, strin
   bookPickup: { CARRIER_SECRETS_NAME: 'carrier-secrets' },
   // Zalo Official Account access token.
   notifyCooperative: { ZALO_SECRETS_NAME: 'zalo-secrets' },
+  // Signed commands: cooperatives' stock keys; portal and operator keys (cancellations, sweeps).
+  commandHttp: { CHANNEL_SECRETS_NAME: 'channel-secrets', COOPERATIVE_SECRETS_NAME: 'cooperative-secrets' },
 };
 
 /**

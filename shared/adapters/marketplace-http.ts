@@ -9,6 +9,9 @@
  * - TikTok Shop (API version 202309): sign = hex HMAC-SHA256(app secret, app secret + path +
  *   sorted "key+value" of the query parameters except sign/access_token + body + app secret),
  *   access token in the `x-tts-access-token` header.
+ * - Lazada Open Platform: sign = upper-case hex HMAC-SHA256(app secret, api path + sorted
+ *   "key+value" of every parameter except sign); parameters app_key, timestamp (ms), sign_method
+ *   sha256, access_token. An order's detail is two calls: GetOrder and GetOrderItems.
  */
 import { createHmac } from 'node:crypto';
 import { parseJsonLossless } from '../channels/json.js';
@@ -18,6 +21,8 @@ import { UpstreamError } from '../errors.js';
 export interface MarketplaceHttpConfig {
   shopee: { baseUrl?: string; partnerId: string; partnerKey: string; shopId: string; accessToken: string };
   tiktok: { baseUrl?: string; appKey: string; appSecret: string; shopCipher: string; accessToken: string };
+  /** Optional so existing secrets keep working; a Lazada push without it fails (retryable: no). */
+  lazada?: { baseUrl?: string; appKey: string; appSecret: string; accessToken: string };
   timeoutMs?: number;
 }
 
@@ -46,6 +51,15 @@ export function tiktokSign(
     .map((k) => `${k}${params[k]}`)
     .join('');
   return hmacHex(appSecret, `${appSecret}${path}${joined}${body}${appSecret}`);
+}
+
+export function lazadaSign(appSecret: string, apiPath: string, params: Record<string, string>): string {
+  const joined = Object.keys(params)
+    .filter((k) => k !== 'sign')
+    .sort()
+    .map((k) => `${k}${params[k]}`)
+    .join('');
+  return hmacHex(appSecret, `${apiPath}${joined}`).toUpperCase();
 }
 
 async function getJson(
@@ -94,6 +108,24 @@ export function createMarketplaceHttpClient(config: MarketplaceHttpConfig): Mark
         timeoutMs,
         'Shopee',
       );
+    },
+    async lazadaOrderDetail(orderId) {
+      const c = config.lazada;
+      if (c === undefined) throw new UpstreamError('Lazada API credentials are not configured', false);
+      const call = (apiPath: string) => {
+        const params: Record<string, string> = {
+          app_key: c.appKey,
+          timestamp: String(Date.now()),
+          sign_method: 'sha256',
+          access_token: c.accessToken,
+          order_id: orderId,
+        };
+        params.sign = lazadaSign(c.appSecret, apiPath, params);
+        const url = `${c.baseUrl ?? 'https://api.lazada.vn/rest'}${apiPath}?${new URLSearchParams(params)}`;
+        return getJson(url, {}, timeoutMs, 'Lazada');
+      };
+      const [order, items] = await Promise.all([call('/order/get'), call('/order/items/get')]);
+      return { order, items };
     },
     async tiktokOrderDetail(orderId) {
       const c = config.tiktok;

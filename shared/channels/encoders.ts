@@ -17,7 +17,8 @@ import { signApiKeyRequest } from './api-key-auth.js';
 import { csvCell } from './csv.js';
 import type { MessengerOrderForm } from './messenger.js';
 import { PORTAL_CHANNELS, type PortalOrderBody } from './portal.js';
-import { hmacSha256Hex, sha256Hex } from './signature.js';
+import { HARAVAN, SAPO, type ShopifyLikePlatform } from './shopify-like.js';
+import { hmacSha256Base64, hmacSha256Hex, sha256Hex } from './signature.js';
 import { SPREADSHEET_COLUMNS, type SpreadsheetSource } from './spreadsheet.js';
 import type { ChannelSecrets, InboundRequest } from './types.js';
 
@@ -33,13 +34,19 @@ export interface EncodedRequest {
 /** What the marketplace sandbox must hold so the adapter can read the order back. */
 export type MarketplaceRecord =
   | { kind: 'tiktok'; orderId: string; order: Record<string, unknown> }
-  | { kind: 'shopee'; orderSn: string; order: Record<string, unknown> };
+  | { kind: 'shopee'; orderSn: string; order: Record<string, unknown> }
+  | {
+      kind: 'lazada';
+      orderId: string;
+      order: Record<string, unknown>;
+      items: Array<Record<string, unknown>>;
+    };
 
 export interface Encoded {
   request: EncodedRequest;
   /** The external ids the adapter will derive from this request (the dedupe keys). */
   externalIds: string[];
-  /** TikTok/Shopee only: seed it into the marketplace sandbox before sending the request. */
+  /** TikTok/Shopee/Lazada only: seed it into the marketplace sandbox before sending the request. */
   record?: MarketplaceRecord;
 }
 
@@ -677,4 +684,301 @@ export function encodeSpreadsheet(
     request: spreadsheetRequest(spreadsheetCsv(orders, source, now), source, secrets, now, keyId),
     externalIds: orders.map((o) => o.externalId),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lazada
+
+export function lazadaRequest(body: string | Buffer, secrets: ChannelSecrets): EncodedRequest {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+  return {
+    method: 'POST',
+    path: '/v1/webhooks/lazada',
+    query: {},
+    headers: {
+      ...JSON_HEADERS,
+      authorization: hmacSha256Hex(secrets.lazadaAppSecret, secrets.lazadaAppKey, bytes),
+    },
+    body: bytes,
+  };
+}
+
+/** `2026-06-15 09:05:41 +0700`, as Lazada writes `created_at`. */
+function lazadaTime(placedAt: string | number | undefined, now: Date): string {
+  if (typeof placedAt === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}$/.test(placedAt)) {
+    return placedAt;
+  }
+  const iso = new Date(epochSecondsOf(placedAt, now) * 1000 + 7 * 3600 * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0700`;
+}
+
+/** GetOrder `data` and GetOrderItems `data` (one item per unit) for this order. */
+export function lazadaOrderDetail(
+  order: EncodableOrder,
+  now: Date,
+): { order: Record<string, unknown>; items: Array<Record<string, unknown>> } {
+  const address = order.buyer.address;
+  const parts: RawAddressParts = typeof address === 'string' ? {} : address;
+  const items: Array<Record<string, unknown>> = [];
+  order.lines.forEach((line, i) => {
+    const quantity = quantityOf(line.quantity, `lines[${i}].quantity`);
+    const price = numeric(line.unitPrice, `lines[${i}].unitPrice`);
+    for (let unit = 0; unit < quantity; unit++) {
+      items.push({
+        order_item_id: digitsFrom(`lazada-item:${order.externalId}:${i}:${unit}`, 16),
+        order_id: order.externalId,
+        sku: line.sku,
+        shop_sku: `${digitsFrom(`lazada-shop-sku:${line.sku}`, 10)}_VNAMZ-${digitsFrom(`lazada-sku:${line.sku}`, 11)}`,
+        name: findProduct(line.sku)?.name ?? line.sku,
+        item_price: price,
+        paid_price: price,
+        shipping_amount: 0,
+        status: 'pending',
+        currency: 'VND',
+      });
+    }
+  });
+  const cod = order.paymentMethod === 'cod';
+  const detail: Record<string, unknown> = {
+    order_id: order.externalId,
+    order_number: order.externalId,
+    created_at: lazadaTime(order.placedAt, now),
+    updated_at: lazadaTime(undefined, now),
+    payment_method: cod ? 'COD' : 'MIXEDCARD',
+    remarks: order.note ?? '',
+    price: String(subtotalOf(order)),
+    shipping_fee: numeric(order.shippingFee, 'shippingFee'),
+    items_count: items.length,
+    statuses: ['pending'],
+    address_shipping: {
+      first_name: order.buyer.name,
+      last_name: '',
+      phone: order.buyer.phone,
+      phone2: '',
+      address1: typeof address === 'string' ? address : (parts.street ?? ''),
+      address2: '',
+      address3: parts.province ?? '',
+      address4: parts.district ?? '',
+      address5: parts.ward ?? '',
+      city: '',
+      post_code: '',
+      country: 'Vietnam',
+    },
+  };
+  return { order: detail, items };
+}
+
+/**
+ * A Lazada trade-order push (message_type 0) for the order and the detail the sandbox must hold.
+ * `status` other than "pending" makes a push the adapter ignores.
+ */
+export function encodeLazada(
+  order: EncodableOrder,
+  secrets: ChannelSecrets,
+  now: Date,
+  options: { sellerId?: string; status?: string } = {},
+): Encoded {
+  const detail = lazadaOrderDetail(order, now);
+  const body = JSON.stringify({
+    seller_id: options.sellerId ?? '200160575542',
+    message_type: 0,
+    data: {
+      order_status: options.status ?? 'pending',
+      trade_order_id: order.externalId,
+      trade_order_line_id: String(detail.items[0]?.['order_item_id'] ?? order.externalId),
+      status_update_time: Math.floor(now.getTime() / 1000),
+    },
+    timestamp: now.getTime(),
+    site: 'lazada_vn',
+  });
+  return {
+    request: lazadaRequest(body, secrets),
+    externalIds: [order.externalId],
+    record: { kind: 'lazada', orderId: order.externalId, ...detail },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Haravan and Sapo (Shopify-like store webhooks)
+
+function shopifyLikeRequest(
+  platform: ShopifyLikePlatform,
+  body: string | Buffer,
+  secret: string,
+  topic: string,
+  shopHeader: Record<string, string>,
+): EncodedRequest {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+  return {
+    method: 'POST',
+    path: platform.route,
+    query: {},
+    headers: {
+      ...JSON_HEADERS,
+      [platform.topicHeader]: topic,
+      ...shopHeader,
+      [platform.signatureHeader]: hmacSha256Base64(secret, bytes),
+    },
+    body: bytes,
+  };
+}
+
+export function haravanRequest(
+  body: string | Buffer,
+  secrets: ChannelSecrets,
+  topic = 'orders/create',
+): EncodedRequest {
+  return shopifyLikeRequest(HARAVAN, body, secrets.haravanWebhookSecret, topic, {
+    'x-haravan-org-id': '200000456123',
+  });
+}
+
+export function sapoRequest(
+  body: string | Buffer,
+  secrets: ChannelSecrets,
+  topic = 'orders/create',
+): EncodedRequest {
+  return shopifyLikeRequest(SAPO, body, secrets.sapoWebhookSecret, topic, {
+    'x-sapo-domain': 'vaithieuhtx.mysapo.net',
+  });
+}
+
+/** The Shopify-like order body Haravan and Sapo send with `orders/create`. */
+export function shopifyLikeOrderBody(order: EncodableOrder, now: Date): Record<string, unknown> {
+  const address = order.buyer.address;
+  const parts: RawAddressParts = typeof address === 'string' ? { street: address } : address;
+  const cod = order.paymentMethod !== 'prepaid';
+  // Prices are numbers from the store; a shop's hand-typed text ("150.000đ") goes through as text
+  // for the normaliser (the demo's messy input), and then no total is computed here.
+  const amount = (v: number | string | undefined) =>
+    typeof v === 'string' && !Number.isFinite(Number(v.trim())) ? v : numeric(v, 'amount');
+  const textual = [order.shippingFee, ...order.lines.map((l) => l.unitPrice)].some(
+    (v) => typeof amount(v) === 'string',
+  );
+  const subtotal = textual ? undefined : subtotalOf(order);
+  const shipping = amount(order.shippingFee);
+  const id = Number(order.externalId);
+  const body: Record<string, unknown> = {
+    id: Number.isSafeInteger(id) ? id : order.externalId,
+    name: `#${order.externalId.slice(-5)}`,
+    created_at: isoOf(order.placedAt, now),
+    currency: 'VND',
+    gateway: cod ? 'Thanh toán khi giao hàng (COD)' : 'Chuyển khoản ngân hàng',
+    gateway_code: cod ? 'cod' : 'bank_transfer',
+    financial_status: cod ? 'pending' : 'paid',
+    fulfillment_status: null,
+    subtotal_price: subtotal ?? null,
+    total_price: subtotal === undefined ? null : subtotal + Number(shipping),
+    note: order.note ?? null,
+    shipping_address: {
+      name: order.buyer.name,
+      phone: order.buyer.phone,
+      address1: parts.street ?? '',
+      address2: null,
+      ward: parts.ward ?? null,
+      district: parts.district ?? null,
+      province: parts.province ?? null,
+      country: 'Vietnam',
+      country_code: 'VN',
+    },
+    shipping_lines: order.shippingFee === undefined ? [] : [{ title: 'Giao hàng tận nơi', price: shipping }],
+    line_items: order.lines.map((line, i) => ({
+      id: Number(digitsFrom(`shopify-like-line:${order.externalId}:${i}`, 12)),
+      sku: line.sku,
+      title: findProduct(line.sku)?.name ?? line.sku,
+      quantity: quantityOf(line.quantity, `lines[${i}].quantity`),
+      price: amount(line.unitPrice),
+    })),
+  };
+  return body;
+}
+
+/** A signed Haravan `orders/create` webhook for the order. */
+export function encodeHaravan(order: EncodableOrder, secrets: ChannelSecrets, now: Date): Encoded {
+  return {
+    request: haravanRequest(JSON.stringify(shopifyLikeOrderBody(order, now)), secrets),
+    externalIds: [order.externalId],
+  };
+}
+
+/** A signed Sapo `orders/create` webhook for the order. */
+export function encodeSapo(order: EncodableOrder, secrets: ChannelSecrets, now: Date): Encoded {
+  return {
+    request: sapoRequest(JSON.stringify(shopifyLikeOrderBody(order, now)), secrets),
+    externalIds: [order.externalId],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free-text chat (Zalo user_send_text, Messenger text message)
+
+/** A Zalo OA `user_send_text` event carrying the buyer's message, signed. */
+export function encodeZaloText(
+  text: string,
+  secrets: ChannelSecrets,
+  now: Date,
+  ids: { msgId: string; senderId: string },
+): Encoded {
+  const timestamp = String(now.getTime());
+  const body = JSON.stringify({
+    app_id: secrets.zaloAppId,
+    oa_id: DEMO_OA_ID,
+    user_id_by_app: digitsFrom(`zalo-app-user:${ids.senderId}`, 18),
+    event_name: 'user_send_text',
+    timestamp,
+    sender: { id: ids.senderId },
+    recipient: { id: DEMO_OA_ID },
+    message: { text, msg_id: ids.msgId },
+  });
+  return { request: zaloRequest(body, timestamp, secrets), externalIds: [`zalo:${ids.msgId}`] };
+}
+
+/** A page webhook with one buyer text message, in Meta's wire format, signed. */
+export function encodeMessengerText(
+  text: string,
+  secrets: ChannelSecrets,
+  now: Date,
+  ids: { mid: string; senderId: string },
+): Encoded {
+  const time = now.getTime();
+  const body = {
+    object: 'page',
+    entry: [
+      {
+        id: DEMO_PAGE_ID,
+        time,
+        messaging: [
+          {
+            sender: { id: ids.senderId },
+            recipient: { id: DEMO_PAGE_ID },
+            timestamp: time,
+            message: { mid: ids.mid, text },
+          },
+        ],
+      },
+    ],
+  };
+  return {
+    request: messengerRequest(toMetaWireJson(body), secrets),
+    externalIds: [`messenger:${ids.mid}`],
+  };
+}
+
+/**
+ * A chat order (its `note` is the buyer's message) sent as free text through Zalo or Messenger,
+ * the platform chosen from the external id so the same order always takes the same path.
+ */
+export function encodeChat(order: EncodableOrder, secrets: ChannelSecrets, now: Date): Encoded {
+  const text = order.note ?? '';
+  const viaZalo = Number.parseInt(digitsFrom(`chat-via:${order.externalId}`, 2), 10) % 2 === 0;
+  if (viaZalo) {
+    return encodeZaloText(text, secrets, now, {
+      msgId: createHash('sha256').update(`zalo-msg:${order.externalId}`).digest('hex').slice(0, 32),
+      senderId: digitsFrom(`zalo-user:${order.buyer.phone}`, 18),
+    });
+  }
+  return encodeMessengerText(text, secrets, now, {
+    mid: `m_${digitsFrom(`messenger-text-mid:${order.externalId}`, 24)}`,
+    senderId: digitsFrom(`messenger-psid:${order.buyer.phone}`, 16),
+  });
 }

@@ -1,8 +1,10 @@
 /** Every channel adapter the ingest edge serves, and the lookup from a route to its adapter. */
+import { lazadaAdapter } from './lazada.js';
 import { messengerAdapter } from './messenger.js';
 import type { Channel } from '../domain/order.js';
 import { PORTAL_CHANNELS, portalAdapter } from './portal.js';
 import { shopeeAdapter } from './shopee.js';
+import { haravanAdapter, sapoAdapter } from './shopify-like.js';
 import { spreadsheetAdapter } from './spreadsheet.js';
 import { tiktokAdapter } from './tiktok.js';
 import type { ChannelAdapter } from './types.js';
@@ -15,6 +17,9 @@ export const ADAPTERS: ChannelAdapter[] = [
   messengerAdapter,
   zaloAdapter,
   spreadsheetAdapter,
+  lazadaAdapter,
+  haravanAdapter,
+  sapoAdapter,
 ];
 
 /** Channels whose orders some adapter reads (Postmart and Voso also arrive as spreadsheets). */
@@ -24,6 +29,8 @@ export const INGESTED_CHANNELS: readonly Channel[] = [
   'shopee',
   'messenger',
   'zalo',
+  'lazada',
+  'chat', // free text through Zalo user_send_text and Messenger messages
 ];
 
 export type AdapterLookup = (method: string, path: string) => ChannelAdapter | undefined;

@@ -7,9 +7,10 @@
  *   raw body)>`. Meta escapes non-ASCII as \uXXXX and `/` as `\/` on the wire, so the HMAC is checked
  *   over the raw bytes; a body re-serialised from parsed JSON would not match (F13).
  *
- * `entry[].messaging[]` events: echoes, deliveries, reads and plain text messages are not orders and
- * are ignored (a free-text parser is a separate, person-reviewed path). A postback whose `payload` is
- * our page's order form creates an order. The form (sent by the page's "Đặt hàng" button / webview)
+ * `entry[].messaging[]` events: echoes, deliveries and reads are ignored. A plain text message from a
+ * buyer goes through the chat parser (chat-parser.ts): an order of channel `chat` keyed on
+ * `messenger:<mid>`, in review when the parse is uncertain, nothing when no item can be read. A
+ * postback whose `payload` is our page's order form creates an order. The form (sent by the page's "Đặt hàng" button / webview)
  * is a JSON string:
  *
  * ```json
@@ -25,6 +26,7 @@ import { z } from 'zod';
 import type { RawOrder } from '../domain/order.js';
 import { type FieldIssue, InvalidSignatureError, ValidationError } from '../errors.js';
 import { linesAtListPrice } from './catalogue-lines.js';
+import { chatMessageToOrder } from './chat-parser.js';
 import { parseJsonLossless, readJsonBody } from './json.js';
 import { hmacSha256Hex, safeEqual, safeEqualHex } from './signature.js';
 import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest } from './types.js';
@@ -157,7 +159,28 @@ export const messengerAdapter: ChannelAdapter = {
     const issues: FieldIssue[] = [];
     webhook.entry.forEach((entry, i) => {
       entry.messaging?.forEach((event, j) => {
-        // Echoes (our own page's messages), deliveries, reads and plain messages are not orders.
+        // Echoes (our own page's messages), deliveries and reads are not orders.
+        const message = event.message;
+        if (event.postback === undefined && message?.text !== undefined && message.is_echo !== true) {
+          const field = `entry[${i}].messaging[${j}].message`;
+          if (message.mid === undefined || message.mid.trim() === '') {
+            issues.push({
+              field: `${field}.mid`,
+              message: 'is missing: the chat message cannot be deduplicated',
+            });
+            return;
+          }
+          const order = chatMessageToOrder({
+            via: 'messenger',
+            messageId: message.mid,
+            senderId: event.sender.id,
+            text: message.text,
+            sentAt: event.timestamp,
+            field: `${field}.text`,
+          });
+          if (order !== undefined) orders.push(order);
+          return;
+        }
         if (event.postback === undefined) return;
         const order = orderFromPostback(event, `entry[${i}].messaging[${j}].postback`, issues);
         if (order !== undefined) orders.push(order);

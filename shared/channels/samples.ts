@@ -6,11 +6,14 @@
  */
 import type { EncodableOrder, Encoded, EncodedRequest, MarketplaceRecord } from './encoders.js';
 import {
+  encodeHaravan,
+  encodeLazada,
   encodeMessenger,
   encodePortal,
   encodeShopee,
   encodeSpreadsheet,
   encodeTiktok,
+  encodeSapo,
   encodeZalo,
   messengerHandshakeRequest,
 } from './encoders.js';
@@ -28,7 +31,7 @@ export interface ChannelSample {
   headers: Record<string, string>;
   body: string;
   externalIds: string[];
-  /** TikTok/Shopee: the order detail the marketplace sandbox must hold. */
+  /** TikTok/Shopee/Lazada: the order detail the marketplace sandbox must hold. */
   marketplaceRecord?: MarketplaceRecord;
 }
 
@@ -160,6 +163,60 @@ export const SAMPLE_ORDERS = {
       paymentMethod: 'cod',
     },
   ],
+  lazada: {
+    externalId: '1254870312654321',
+    placedAt: '2026-06-15 08:58:12 +0700',
+    buyer: {
+      name: 'Đặng Thị Mai',
+      phone: '0903 456 789',
+      address: {
+        street: '15 Ngõ 68 Cầu Giấy',
+        ward: 'Phường Quan Hoa',
+        district: 'Quận Cầu Giấy',
+        province: 'Hà Nội',
+      },
+    },
+    lines: [
+      { sku: 'LYCHEE-LN-5KG', quantity: 2, unitPrice: 199_000 },
+      { sku: 'OCOP-MAT-ONG-500ML', quantity: 1, unitPrice: 149_000 },
+    ],
+    shippingFee: 18_000,
+    paymentMethod: 'cod',
+    note: 'Giao giờ hành chính',
+  },
+  haravan: {
+    externalId: '1004283715',
+    placedAt: '2026-06-15T09:02:30+07:00',
+    buyer: {
+      name: 'Bùi Đức Anh',
+      phone: '+84 936 222 444',
+      address: { street: '7 Trần Hưng Đạo', ward: 'Phường Hồng Bàng', province: 'Thành phố Hải Phòng' },
+    },
+    lines: [{ sku: 'LYCHEE-LN-10KG', quantity: 1, unitPrice: 395_000 }],
+    shippingFee: 35_000,
+    paymentMethod: 'prepaid',
+  },
+  sapo: {
+    externalId: '61849302',
+    placedAt: '2026-06-15T09:15:00+07:00',
+    buyer: {
+      name: 'Ngô Thanh Hương',
+      phone: '0985 321 654',
+      address: {
+        street: 'Số 20 Lý Thái Tổ',
+        ward: 'Phường Võ Cường',
+        district: 'Thành phố Bắc Ninh',
+        province: 'Tỉnh Bắc Ninh',
+      },
+    },
+    lines: [
+      { sku: 'LYCHEE-LN-3KG', quantity: 2, unitPrice: 135_000 },
+      { sku: 'OCOP-MIEN-CHU-1KG', quantity: 2, unitPrice: 65_000 },
+    ],
+    shippingFee: 25_000,
+    paymentMethod: 'cod',
+    note: 'Gọi trước 30 phút',
+  },
 } satisfies Record<string, EncodableOrder | EncodableOrder[]>;
 
 function sample(description: string, encoded: Encoded): ChannelSample {
@@ -212,6 +269,18 @@ export function buildChannelSamples(secrets: ChannelSecrets): Record<string, Cha
     'spreadsheet-voso': sample(
       'Voso CSV export upload (its own header set)',
       encodeSpreadsheet(SAMPLE_ORDERS.voso, 'voso', secrets, now),
+    ),
+    lazada: sample(
+      'Lazada trade-order push (message_type 0, pending); marketplaceRecord is GetOrder + GetOrderItems',
+      encodeLazada(SAMPLE_ORDERS.lazada, secrets, now),
+    ),
+    haravan: sample(
+      'Haravan orders/create webhook (Shopify-like), signed with X-Haravan-Hmacsha256 (base64)',
+      encodeHaravan(SAMPLE_ORDERS.haravan, secrets, now),
+    ),
+    sapo: sample(
+      'Sapo orders/create webhook (Shopify-like), signed with X-Sapo-Hmac-Sha256 (base64)',
+      encodeSapo(SAMPLE_ORDERS.sapo, secrets, now),
     ),
   };
 }

@@ -43,7 +43,7 @@ export interface RowError {
 export interface ChannelContext {
   secrets: ChannelSecrets;
   now: () => Date;
-  /** Fetches order detail from a marketplace API (TikTok Shop, Shopee push carry only ids). */
+  /** Fetches order detail from a marketplace API (TikTok Shop, Shopee, Lazada pushes carry only ids). */
   marketplace: MarketplaceClient;
 }
 
@@ -58,11 +58,17 @@ export interface ChannelSecrets {
   zaloAppId: string;
   zaloOaSecretKey: string;
   importApiKeys: Record<string, string>; // operator key id → secret (spreadsheet upload)
+  lazadaAppKey: string;
+  lazadaAppSecret: string;
+  haravanWebhookSecret: string; // the app's client secret (signs X-Haravan-Hmacsha256)
+  sapoWebhookSecret: string; // the app's secret (signs X-Sapo-Hmac-Sha256)
 }
 
 export interface MarketplaceClient {
   tiktokOrderDetail(orderId: string): Promise<unknown>;
   shopeeOrderDetail(orderSn: string): Promise<unknown>;
+  /** Lazada GetOrder + GetOrderItems for one trade order: `{ order: <GetOrder answer>, items: <GetOrderItems answer> }`. */
+  lazadaOrderDetail(orderId: string): Promise<unknown>;
 }
 
 export interface ChannelAdapter {

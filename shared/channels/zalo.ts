@@ -22,12 +22,16 @@
  * lines; prices come from the catalogue list price. A form whose order cannot be read exactly is
  * refused naming `info.order` (guessing would ship the wrong produce).
  * Dedupe key: `msg_id` when the event has one, else `${sender.id}:${timestamp}`.
- * Other events (user_send_text, follow, …) are acknowledged and ignored.
+ * `user_send_text` (a free-text message to the OA) goes through the chat parser (chat-parser.ts):
+ * an order of channel `chat` keyed on `zalo:<message.msg_id>`, in review when the parse is
+ * uncertain; a message with no readable item is acknowledged and ignored.
+ * Other events (follow, user_send_image, …) are acknowledged and ignored.
  */
 import { z } from 'zod';
 import type { RawAddressParts, RawOrder } from '../domain/order.js';
 import { type FieldIssue, InvalidSignatureError, StaleRequestError, ValidationError } from '../errors.js';
 import { type FormItem, linesAtListPrice } from './catalogue-lines.js';
+import { chatMessageToOrder } from './chat-parser.js';
 import { decodeUtf8Body, parseJsonLossless } from './json.js';
 import { safeEqualHex, sha256Hex } from './signature.js';
 import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest } from './types.js';
@@ -35,12 +39,20 @@ import { idSchema, isoFromEpochMillis, parseOrThrow } from './validation.js';
 
 export const ZALO_REPLAY_WINDOW_MS = 10 * 60 * 1000;
 export const ZALO_ORDER_EVENT = 'user_submit_info';
+export const ZALO_TEXT_EVENT = 'user_send_text';
 
 const text = z.string().trim().min(1);
 const optionalText = z.string().trim().optional();
 const timestampSchema = z
   .union([z.string().regex(/^\d{10,16}$/), z.number().int().positive()])
   .transform(String);
+
+export const zaloSendTextSchema = z.object({
+  event_name: z.literal(ZALO_TEXT_EVENT),
+  timestamp: timestampSchema,
+  sender: z.object({ id: idSchema }),
+  message: z.object({ msg_id: idSchema, text: z.string() }),
+});
 
 const envelopeSchema = z.object({ event_name: text });
 
@@ -178,6 +190,19 @@ export const zaloAdapter: ChannelAdapter = {
   async handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult> {
     const json = verifyZaloSignature(request, ctx.secrets.zaloAppId, ctx.secrets.zaloOaSecretKey, ctx.now());
     const { event_name } = parseOrThrow(envelopeSchema, json);
+    if (event_name === ZALO_TEXT_EVENT) {
+      const event = parseOrThrow(zaloSendTextSchema, json);
+      const order = chatMessageToOrder({
+        via: 'zalo',
+        messageId: event.message.msg_id,
+        senderId: event.sender.id,
+        text: event.message.text,
+        sentAt: Number(event.timestamp),
+        field: 'message.text',
+      });
+      if (order === undefined) return { kind: 'ignored', reason: 'Zalo text message with no order in it' };
+      return { kind: 'orders', orders: [order] };
+    }
     if (event_name !== ZALO_ORDER_EVENT) return { kind: 'ignored', reason: `Zalo event ${event_name}` };
     const event = parseOrThrow(zaloSubmitInfoSchema, json, { labels: LABELS });
 

@@ -101,7 +101,7 @@ const HOURLY: readonly number[] = [
   1.55, 1.8, 1.9, 1.45, 0.75,
 ];
 
-/** Outside the flash sale. Haravan and Sapo shops post through the portal API with their channel. */
+/** Outside the flash sale. Haravan and Sapo shops send their own orders/create webhooks. */
 const CHANNEL_WEIGHTS: ReadonlyArray<readonly [Channel, number]> = [
   ['portal', 12],
   ['tiktok', 16],

@@ -60,7 +60,7 @@ export function normaliseOrder(raw: RawOrder, receivedAt: Date): NormalisedOrder
   if (!name) issues.push({ field: 'buyer.name', message: 'the buyer’s name is missing' });
   if (raw.lines.length === 0) issues.push({ field: 'lines', message: 'the order has no items' });
 
-  const reviewReasons: ReviewReason[] = [];
+  const reviewReasons: ReviewReason[] = [...new Set(raw.reviewReasons ?? [])];
   const rejectReasons: RejectReason[] = [];
   const lines: OrderLine[] = raw.lines.map((line, index) => {
     const sku = toNfc(line.sku ?? '').toUpperCase();
@@ -89,7 +89,7 @@ export function normaliseOrder(raw: RawOrder, receivedAt: Date): NormalisedOrder
   if (issues.length > 0) throw new ValidationError(issues);
 
   const phone = normalisePhone(raw.buyer.phone ?? '');
-  if (!phone.ok) reviewReasons.push('phone_invalid');
+  if (!phone.ok && !reviewReasons.includes('phone_invalid')) reviewReasons.push('phone_invalid');
   const address = resolveAddress(raw.buyer.address);
   if (address.status === 'not_found') reviewReasons.push('address_not_found');
   if (address.status === 'ambiguous') reviewReasons.push('address_ambiguous');

@@ -28,7 +28,9 @@ export type OrderStatus =
   | 'partially_allocated'
   | 'backordered'
   | 'rejected'
-  | 'cancelled';
+  | 'cancelled'
+  /** A backorder that waited longer than its product allows (see domain/backorder.ts). */
+  | 'expired';
 
 /** Statuses in which an order no longer waits for the pipeline to act on its own. */
 export const SETTLED_STATUSES: readonly OrderStatus[] = [
@@ -38,6 +40,7 @@ export const SETTLED_STATUSES: readonly OrderStatus[] = [
   'backordered',
   'rejected',
   'cancelled',
+  'expired',
 ];
 
 export interface RawAddressParts {
@@ -68,6 +71,8 @@ export interface RawOrder {
   paymentMethod?: 'cod' | 'prepaid';
   note?: string;
   export?: { market: ExportMarket; exporterId: string; destinationState?: string };
+  /** Reasons the adapter already knows a person must look (a free-text chat it could not read surely). */
+  reviewReasons?: ReviewReason[];
 }
 
 export interface OrderLine {

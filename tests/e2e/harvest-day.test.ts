@@ -24,6 +24,12 @@ test('a small harvest day flows from six or more channels to pickups with every 
     lostOrders: 0,
     duplicateOrders: 0,
     duplicatePickups: 0,
+    pickupsAfterRelease: 0,
   });
+  // The rest of the day ran: cancellations released stock, the afternoon harvest filled backorders.
+  expect(report.allocationQuality.cancellations.cancelled).toBeGreaterThan(0);
+  expect(report.allocationQuality.allocatedShare).toBeGreaterThan(0.8);
+  expect(report.allocationQuality.giniVolume).toBeGreaterThan(0);
+  expect(report.allocationQuality.giniVolume).toBeLessThan(1);
   expect(invariantsHold(report)).toBe(true);
 });

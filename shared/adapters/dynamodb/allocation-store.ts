@@ -12,7 +12,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AllocationPlan, Candidate } from '../../domain/allocation.js';
+import type { AllocationPlan, Candidate, Consideration, RankingWeights } from '../../domain/allocation.js';
 import type { Cooperative, GrowingAreaCode, StockBatch } from '../../domain/cooperative.js';
 import type { ExportMarket } from '../../domain/market.js';
 import type { OrderStatus } from '../../domain/order.js';
@@ -20,15 +20,20 @@ import {
   COOPS_GSI2PK,
   allocationIdFor,
   allocationSk,
+  backorderGsi1pk,
+  backorderGsi1sk,
+  backorderSk,
   batchSk,
+  capacitySk,
   cooperativePk,
   coopDayGsi2pk,
   ORDER_SK,
   orderPk,
   pucGsi1pk,
   stockGsi1pk,
+  TOMBSTONE_SK,
 } from './keys.js';
-import { type Item, queryAll } from './query.js';
+import { batchGetAll, type Item, queryAll } from './query.js';
 
 export interface AllocationRecord {
   pk: string;
@@ -43,9 +48,23 @@ export interface AllocationRecord {
   market?: ExportMarket;
   exporterId?: string;
   why: string[];
+  /** Its ranking score when chosen (lower is better). */
+  score?: number;
+  /** When the buyer (or export packing house) was expected to receive it: shelf life is measured here. */
+  deliveryBy?: string;
   status: 'reserved' | 'released';
   createdAt: string;
   correlationId: string;
+  /** When and why the reservation was released (cancellation, decline). */
+  releasedAt?: string;
+  releaseReason?: string;
+}
+
+/** What an order records about how it was (or was not) allocated: for cooperatives and operators. */
+export interface AllocationExplanation {
+  at: string;
+  weights: RankingWeights;
+  considered: Consideration[];
 }
 
 /** What one item of the transaction stands for, to read its cancellation reason. */
@@ -53,7 +72,9 @@ export type TxItemRole =
   | { role: 'order' }
   | { role: 'batch'; cooperativeId: string; batchId: string; sku: string }
   | { role: 'capacity'; cooperativeId: string }
-  | { role: 'allocation'; cooperativeId: string };
+  | { role: 'allocation'; cooperativeId: string }
+  /** The F06 tombstone must not exist: a cancel that arrived before the order. */
+  | { role: 'tombstone' };
 
 export interface CancellationReason {
   Code?: string;
@@ -64,6 +85,8 @@ export type ReservationOutcome =
   | { kind: 'reserved'; allocations: AllocationRecord[] }
   /** The order moved on (a retry already allocated it, or it was cancelled): treat as done. */
   | { kind: 'order_changed' }
+  /** A cancel for this order arrived before it did (F06): cancel it, reserve nothing. */
+  | { kind: 'cancelled_early' }
   /** Some batches ran out or some cooperatives are full: re-plan without them. */
   | {
       kind: 'stale';
@@ -86,12 +109,14 @@ export function classifyCancellation(roles: TxItemRole[], reasons: CancellationR
   };
   const retryCodes: string[] = [];
   let orderChanged = false;
+  let tombstone = false;
   reasons.forEach((reason, index) => {
     const role = roles[index];
     const code = reason.Code ?? 'None';
     if (!role || code === 'None') return;
     if (code === 'ConditionalCheckFailed') {
       if (role.role === 'order' || role.role === 'allocation') orderChanged = true;
+      else if (role.role === 'tombstone') tombstone = true;
       else if (role.role === 'batch') {
         const old = reason.Item ? unmarshallMaybe(reason.Item) : undefined;
         stale.batches.push({
@@ -106,6 +131,7 @@ export function classifyCancellation(roles: TxItemRole[], reasons: CancellationR
     retryCodes.push(code); // TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded...
   });
   if (orderChanged) return { kind: 'order_changed' };
+  if (tombstone) return { kind: 'cancelled_early' };
   if (stale.batches.length > 0 || stale.fullCooperatives.length > 0) return stale;
   return { kind: 'retry', codes: retryCodes.length ? retryCodes : ['Unknown'] };
 }
@@ -164,6 +190,20 @@ export class AllocationStore {
     return items as unknown as Cooperative[];
   }
 
+  /**
+   * Units each cooperative packs on `date` (fair share): its capacity items, read by key in
+   * BatchGetItem requests of 100. No index on them: they are the hottest items of a flash sale
+   * (one update per allocation) and an index would double every one of those writes.
+   */
+  async loadDayLoad(date: string, cooperativeIds: readonly string[]): Promise<Map<string, number>> {
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      cooperativeIds.map((id) => ({ pk: cooperativePk(id), sk: capacitySk(date) })),
+    );
+    return new Map(items.map((i) => [String(i.cooperativeId), Number(i.used ?? 0)]));
+  }
+
   async loadGrowingAreaCodes(market: ExportMarket): Promise<GrowingAreaCode[]> {
     const items = await this.queryAll({
       IndexName: 'gsi1',
@@ -193,6 +233,10 @@ export class AllocationStore {
     correlationId: string;
     now: string;
     capacityOf: (cooperativeId: string) => number | undefined;
+    deliveryBy?: string;
+    explanation?: AllocationExplanation;
+    /** Products this order was backordered for before (a retry): their backorder items go. */
+    clearBackorderSkus?: string[];
   }): Promise<ReservationOutcome> {
     const roles: TxItemRole[] = [];
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [];
@@ -225,8 +269,9 @@ export class AllocationStore {
         items.push({
           Update: {
             TableName: this.tableName,
-            Key: { pk: cooperativePk(part.cooperativeId), sk: `CAPACITY#${input.pickupDate}` },
-            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :q, #cap = :cap, #t = :type',
+            Key: { pk: cooperativePk(part.cooperativeId), sk: capacitySk(input.pickupDate) },
+            UpdateExpression:
+              'SET used = if_not_exists(used, :zero) + :q, #cap = :cap, #t = :type, cooperativeId = :coop',
             ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
             ExpressionAttributeNames: { '#t': 'type', '#cap': 'capacity' },
             ExpressionAttributeValues: {
@@ -235,6 +280,7 @@ export class AllocationStore {
               ':cap': cap,
               ':room': cap - units,
               ':type': 'capacity',
+              ':coop': part.cooperativeId,
             },
           },
         });
@@ -252,6 +298,8 @@ export class AllocationStore {
         market: input.market,
         exporterId: input.exporterId,
         why: part.why,
+        score: part.score,
+        deliveryBy: input.deliveryBy,
         status: 'reserved',
         createdAt: input.now,
         correlationId: input.correlationId,
@@ -276,8 +324,7 @@ export class AllocationStore {
       Update: {
         TableName: this.tableName,
         Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
-        UpdateExpression:
-          'SET #s = :next, version = version + :one, updatedAt = :now, backorderedLines = :unfilled, statusReason = :reason',
+        UpdateExpression: `SET #s = :next, version = version + :one, updatedAt = :now, backorderedLines = :unfilled, statusReason = :reason${input.explanation ? ', explanation = :why' : ''}`,
         ConditionExpression: '#s = :received AND version = :v',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: {
@@ -288,9 +335,18 @@ export class AllocationStore {
           ':reason': input.plan.unfilledReasons.join('; ') || 'allocated in full',
           ':received': 'received',
           ':v': input.orderVersion,
+          ...(input.explanation ? { ':why': input.explanation } : {}),
         },
       },
     });
+    roles.push({ role: 'tombstone' });
+    items.push(this.noTombstone(input.orderId));
+    for (const sku of input.clearBackorderSkus ?? []) {
+      roles.push({ role: 'order' });
+      items.push({
+        Delete: { TableName: this.tableName, Key: { pk: orderPk(input.orderId), sk: backorderSk(sku) } },
+      });
+    }
 
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
@@ -303,37 +359,159 @@ export class AllocationStore {
     }
   }
 
-  /** Nothing could be filled: the order waits as a backorder (with the reason), never dropped. */
+  /** The F06 check: no cancel arrived for this order before it did. */
+  private noTombstone(orderId: string) {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: { pk: orderPk(orderId), sk: TOMBSTONE_SK },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  /**
+   * Nothing could be filled: the order waits as a backorder (with the reason), never dropped. One
+   * transaction: the order's status, one index item per product it waits for (retried when that
+   * product's stock is reported, expiring at `expiresAt`), and the F06 tombstone check.
+   */
   async markBackordered(input: {
     orderId: string;
     orderVersion: number;
-    lines: Array<{ sku: string; quantity: number }>;
+    lines: Array<{ sku: string; quantity: number; expiresAt: string }>;
     reason: string;
     now: string;
-  }): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
+    receivedAt: string;
+    explanation?: AllocationExplanation;
+    clearBackorderSkus?: string[];
+  }): Promise<'backordered' | 'order_changed' | 'cancelled_early'> {
+    const roles: TxItemRole[] = [{ role: 'order' }, { role: 'tombstone' }];
+    const waiting = new Set(input.lines.map((l) => l.sku));
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Update: {
           TableName: this.tableName,
           Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
-          UpdateExpression:
-            'SET #s = :b, version = version + :one, updatedAt = :now, backorderedLines = :lines, statusReason = :reason',
+          UpdateExpression: `SET #s = :b, version = version + :one, updatedAt = :now, backorderedLines = :lines, statusReason = :reason${input.explanation ? ', explanation = :why' : ''}`,
           ConditionExpression: '#s = :received AND version = :v',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':b': 'backordered',
             ':one': 1,
             ':now': input.now,
-            ':lines': input.lines,
+            ':lines': input.lines.map(({ sku, quantity }) => ({ sku, quantity })),
             ':reason': input.reason,
             ':received': 'received',
             ':v': input.orderVersion,
+            ...(input.explanation ? { ':why': input.explanation } : {}),
           },
-        }),
-      );
+        },
+      },
+      this.noTombstone(input.orderId),
+    ];
+    const bySku = new Map<string, { quantity: number; expiresAt: string }>();
+    for (const l of input.lines) {
+      const prev = bySku.get(l.sku);
+      bySku.set(l.sku, { quantity: (prev?.quantity ?? 0) + l.quantity, expiresAt: l.expiresAt });
+    }
+    for (const [sku, { quantity, expiresAt }] of bySku) {
+      roles.push({ role: 'order' });
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: orderPk(input.orderId),
+            sk: backorderSk(sku),
+            type: 'backorder',
+            orderId: input.orderId,
+            sku,
+            quantity,
+            receivedAt: input.receivedAt,
+            expiresAt,
+            orderVersion: input.orderVersion + 1,
+            gsi1pk: backorderGsi1pk(sku),
+            gsi1sk: backorderGsi1sk(input.receivedAt, input.orderId),
+          },
+        },
+      });
+    }
+    for (const sku of input.clearBackorderSkus ?? []) {
+      if (waiting.has(sku)) continue;
+      roles.push({ role: 'order' });
+      items.push({
+        Delete: { TableName: this.tableName, Key: { pk: orderPk(input.orderId), sk: backorderSk(sku) } },
+      });
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'backordered';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const outcome = classifyCancellation(
+          roles,
+          (error.CancellationReasons ?? []) as CancellationReason[],
+        );
+        if (outcome.kind === 'order_changed' || outcome.kind === 'cancelled_early') return outcome.kind;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Cancels an order that holds no stock (received, review or backordered): one conditional write
+   * on its status and version, plus its backorder items when it was waiting. False when the order
+   * moved on meanwhile (the caller re-reads and decides again).
+   */
+  async cancelWaiting(input: {
+    orderId: string;
+    orderVersion: number;
+    fromStatus: OrderStatus;
+    reason: string;
+    now: string;
+    clearBackorderSkus?: string[];
+    status?: 'cancelled' | 'expired';
+  }): Promise<boolean> {
+    const update = {
+      TableName: this.tableName,
+      Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
+      UpdateExpression:
+        'SET #s = :cancelled, version = version + :one, updatedAt = :now, statusReason = :reason, cancelledAt = :now',
+      ConditionExpression: '#s = :from AND version = :v',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':cancelled': input.status ?? 'cancelled',
+        ':one': 1,
+        ':now': input.now,
+        ':reason': input.reason,
+        ':from': input.fromStatus,
+        ':v': input.orderVersion,
+      },
+    };
+    try {
+      if (!input.clearBackorderSkus?.length) {
+        await this.doc.send(new UpdateCommand(update));
+      } else {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              ...input.clearBackorderSkus.map((sku) => ({
+                Delete: {
+                  TableName: this.tableName,
+                  Key: { pk: orderPk(input.orderId), sk: backorderSk(sku) },
+                },
+              })),
+            ],
+          }),
+        );
+      }
       return true;
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      if (error instanceof TransactionCanceledException) {
+        const reasons = (error.CancellationReasons ?? []) as CancellationReason[];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+      }
       throw error;
     }
   }

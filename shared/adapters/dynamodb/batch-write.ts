@@ -17,9 +17,19 @@ export async function batchPutAll(
 ): Promise<void> {
   const attempts = options.attempts ?? 8;
   const baseDelayMs = options.baseDelayMs ?? 25;
+  // BatchWriteItem refuses a request naming one key twice ("Provided list of item keys contains
+  // duplicates"): at-least-once delivery can put two copies of a message in one batch, so the
+  // last item per (pk, sk) wins. Items without pk/sk are passed through for DynamoDB to judge.
+  const byKey = new Map<string, Record<string, unknown>>();
+  items.forEach((item, i) => {
+    const key =
+      typeof item.pk === 'string' && typeof item.sk === 'string' ? `${item.pk}\u0000${item.sk}` : `#${i}`;
+    byKey.delete(key);
+    byKey.set(key, item);
+  });
+  const unique = [...byKey.values()];
   const chunks: Array<Array<Record<string, unknown>>> = [];
-  for (let i = 0; i < items.length; i += 25)
-    chunks.push(items.slice(i, i + 25) as Array<Record<string, unknown>>);
+  for (let i = 0; i < unique.length; i += 25) chunks.push(unique.slice(i, i + 25));
 
   async function writeChunk(chunk: Array<Record<string, unknown>>): Promise<void> {
     let requests = chunk.map((Item) => ({ PutRequest: { Item } }));

@@ -16,6 +16,12 @@
  * | a lot with its event history              | pk LOT#<lotId>; sk LOT, EVENT#<eventId>, MEMBER#<id>   |
  * | lots by exporter and market               | gsi1 EXPORTER#<exporterId>#<market> / <pickupDate>#<lotId>  |
  * | all cooperatives                          | gsi2 COOPS / <wardCode>#<coopId>                            |
+ * | cancel for an order not seen yet (F06)    | pk ORDER#<orderId> sk CANCEL (the tombstone: the id is      |
+ * |                                           |   derived from channel + external id, so it can precede it) |
+ * | backorders waiting for a product, oldest  | pk ORDER#<orderId> sk BACKORDER#<sku>;                      |
+ * |   first (retried when stock is reported)  |   gsi1 BACKORDER#<sku> / <receivedAt>#<orderId>             |
+ * | every cooperative's load on a day (fair   | pk COOP#<coopId> sk CAPACITY#<date>, read by key            |
+ * |   share across cooperatives)              |   (BatchGetItem; no index on these hot items)               |
  *
  * Index keys are only written when they have a value: an empty string in a key is an error (F09).
  */
@@ -37,6 +43,14 @@ export const stockGsi1sk = (expiresAt: string, cooperativeId: string, batchId: s
 export const pucSk = (market: string, code: string) => `PUC#${market}#${code}`;
 export const pucGsi1pk = (market: string) => `PUC#${market}`;
 export const COOPS_GSI2PK = 'COOPS';
+
+/** A cancel that arrived before its order: applied by allocation when the order shows up (F06). */
+export const TOMBSTONE_SK = 'CANCEL';
+/** One item per backordered product of an order: few, small, and indexed by product. */
+export const backorderSk = (sku: string) => `BACKORDER#${sku}`;
+export const backorderGsi1pk = (sku: string) => `BACKORDER#${sku}`;
+export const backorderGsi1sk = (receivedAt: string, orderId: string) => `${receivedAt}#${orderId}`;
+export const capacitySk = (date: string) => `CAPACITY#${date}`;
 
 export const coopDayGsi2pk = (cooperativeId: string, date: string) => `COOPDAY#${cooperativeId}#${date}`;
 export const carrierDayGsi2pk = (carrier: string, date: string) => `CARRIERDAY#${carrier}#${date}`;

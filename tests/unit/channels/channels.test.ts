@@ -54,13 +54,16 @@ describe('findAdapter', () => {
     expect(findAdapter('GET', '/v1/webhooks/messenger?hub.mode=subscribe')?.channel).toBe('messenger');
     expect(findAdapter('POST', '/v1/imports/spreadsheet?source=voso')?.channel).toBe('spreadsheet');
     expect(findAdapter('GET', '/v1/orders')).toBeUndefined();
-    expect(findAdapter('POST', '/v1/webhooks/lazada')).toBeUndefined();
+    expect(findAdapter('POST', '/v1/webhooks/lazada')?.channel).toBe('lazada');
+    expect(findAdapter('POST', '/v1/webhooks/haravan')?.channel).toBe('haravan');
+    expect(findAdapter('POST', '/v1/webhooks/sapo')?.channel).toBe('sapo');
+    expect(findAdapter('POST', '/v1/webhooks/woocommerce')).toBeUndefined();
   });
 
   it('serves every route once', () => {
     const routes = ADAPTERS.flatMap((a) => a.routes);
     expect(new Set(routes).size).toBe(routes.length);
-    expect(routes).toHaveLength(7);
+    expect(routes).toHaveLength(10);
   });
 });
 

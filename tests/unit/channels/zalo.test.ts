@@ -87,7 +87,18 @@ describe('Zalo OA adapter (POST /v1/webhooks/zalo)', () => {
     await expect(zaloAdapter.handle(late, context())).resolves.toMatchObject({ kind: 'orders' });
   });
 
-  it.each(['user_send_text', 'follow', 'user_seen_message'])('ignores %s events', async (eventName) => {
+  it('ignores a user_send_text message with no order in it (small talk, a question)', async () => {
+    const payload = {
+      ...submitInfo({ event_name: 'user_send_text' }),
+      message: { msg_id: 'abc', text: 'Còn vải không?' },
+    };
+    await expect(zaloAdapter.handle(signed(payload), context())).resolves.toEqual({
+      kind: 'ignored',
+      reason: 'Zalo text message with no order in it',
+    });
+  });
+
+  it.each(['follow', 'user_seen_message', 'user_send_image'])('ignores %s events', async (eventName) => {
     const payload = {
       ...submitInfo({ event_name: eventName }),
       message: { msg_id: 'abc', text: 'Còn vải không?' },

@@ -1,0 +1,169 @@
+/**
+ * The rest of the harvest day in the scenario, over the same HTTP API: some buyers cancel (a few
+ * before their order even reaches us, F06), cooperatives report an afternoon harvest for the
+ * products that ran short (backorders are retried), and at 20:30 an operator's sweep expires the
+ * backorders still waiting (fresh lychee waits hours, not days).
+ */
+import { signApiKeyRequest } from '../../shared/channels/api-key-auth.js';
+import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
+import { mapLimit } from '../../shared/concurrency.js';
+import type { Scenario } from '../../shared/demo/scenario.js';
+import { PRODUCTS } from '../../shared/domain/product.js';
+import { localCooperativeKey } from './cooperative-keys.js';
+import type { LocalRuntime } from './runtime.js';
+
+export interface LifecycleFacts {
+  cancelsBeforeArrival: number;
+  cancelsAfterAllocation: number;
+  restockBatches: number;
+  restockUnits: number;
+  sweepAt?: string;
+  expiredBySweep: number;
+}
+
+/** Channels whose internal order id is orderIdFor(channel, the scenario's external id). */
+const CANCELLABLE = new Set(['portal', 'tiktok', 'shopee']);
+
+async function signedPost(
+  runtime: LocalRuntime,
+  path: string,
+  body: unknown,
+  key: { keyId: string; secret: string },
+  now: Date,
+): Promise<Response> {
+  const raw = Buffer.from(JSON.stringify(body));
+  const ts = Math.floor(now.getTime() / 1000);
+  return fetch(`${runtime.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key-id': key.keyId,
+      'x-timestamp': String(ts),
+      'x-signature': signApiKeyRequest(key.secret, ts, raw),
+    },
+    body: raw,
+  });
+}
+
+function operatorKey(runtime: LocalRuntime): { keyId: string; secret: string } {
+  const [keyId, value] = Object.entries(runtime.secrets.importApiKeys)[0] ?? [];
+  if (!keyId || !value) throw new Error('the local runtime has no operator key');
+  return { keyId, secret: value };
+}
+
+/** Every `every`-th cancellable order, offset so the two samples do not overlap. */
+function sample(scenario: Scenario, every: number, offset: number) {
+  return scenario.orders
+    .map((o) => o.order)
+    .filter((o) => CANCELLABLE.has(o.channel))
+    .filter((_, i) => i % every === offset);
+}
+
+/** Buyers who cancel before their order reaches us (the marketplace's cancel overtakes it). */
+export async function cancelBeforeArrival(
+  runtime: LocalRuntime,
+  scenario: Scenario,
+  now: () => Date,
+): Promise<number> {
+  const key = operatorKey(runtime);
+  const orders = sample(scenario, 150, 7);
+  await mapLimit(orders, 8, async (order) => {
+    const response = await signedPost(
+      runtime,
+      '/v1/cancellations',
+      { channel: order.channel, externalId: order.externalId, reason: 'buyer cancelled on the marketplace' },
+      key,
+      now(),
+    );
+    if (response.status !== 202) throw new Error(`cancel before arrival answered ${response.status}`);
+  });
+  return orders.length;
+}
+
+export async function restOfTheDay(
+  runtime: LocalRuntime,
+  scenario: Scenario,
+  now: () => Date,
+  setClock: (iso: string) => void,
+  harvestDay: string,
+): Promise<LifecycleFacts> {
+  const facts: LifecycleFacts = {
+    cancelsBeforeArrival: 0,
+    cancelsAfterAllocation: 0,
+    restockBatches: 0,
+    restockUnits: 0,
+    expiredBySweep: 0,
+  };
+  const key = operatorKey(runtime);
+
+  // Buyers who change their mind after allocation: their stock comes back.
+  const late = sample(scenario, 150, 77);
+  await mapLimit(late, 8, async (order) => {
+    const response = await signedPost(
+      runtime,
+      '/v1/cancellations',
+      { channel: order.channel, externalId: order.externalId, reason: 'buyer changed their mind' },
+      key,
+      now(),
+    );
+    if (response.status !== 202) throw new Error(`cancel answered ${response.status}`);
+  });
+  facts.cancelsAfterAllocation = late.length;
+  await runtime.drain();
+
+  // Afternoon harvest: the cooperatives that grow the short products report ~70 % of what waits.
+  // What still waits, per product: one query on the backorder index each (no table scan).
+  const lifecycle = new LifecycleStore(runtime.doc, runtime.tableName);
+  const waiting = new Map<string, number>();
+  for (const product of PRODUCTS) {
+    const units = (await lifecycle.backordersFor(product.sku)).reduce((s, b) => s + b.quantity, 0);
+    if (units > 0) waiting.set(product.sku, units);
+  }
+  const harvestedAt = new Date(now().getTime() - 3_600_000);
+  const local = new Date(harvestedAt.getTime() + 7 * 3_600_000).toISOString().slice(0, 19);
+  const reports: Array<{ cooperativeId: string; sku: string; quantity: number }> = [];
+  for (const [sku, units] of waiting) {
+    const producers = [
+      ...new Map(
+        scenario.stockBatches
+          .filter((b) => b.sku === sku)
+          .sort((a, b) => b.quantity - a.quantity)
+          .map((b) => [b.cooperativeId, b] as const),
+      ).keys(),
+    ].slice(0, 5);
+    const total = Math.ceil(units * 0.7);
+    for (const [i, cooperativeId] of producers.entries()) {
+      const quantity = Math.floor(total / producers.length) + (i < total % producers.length ? 1 : 0);
+      if (quantity > 0) reports.push({ cooperativeId, sku, quantity });
+    }
+  }
+  await mapLimit(reports, 8, async ({ cooperativeId, sku, quantity }) => {
+    const response = await signedPost(
+      runtime,
+      `/v1/cooperatives/${cooperativeId}/stock`,
+      {
+        batchId: `${cooperativeId}-PM-${sku}`,
+        sku,
+        quantity,
+        harvestedAt: `${local}+07:00`,
+        coldChain: false,
+      },
+      localCooperativeKey(cooperativeId),
+      now(),
+    );
+    if (response.status !== 201 && response.status !== 200)
+      throw new Error(`stock report answered ${response.status}: ${await response.text()}`);
+  });
+  facts.restockBatches = reports.length;
+  facts.restockUnits = reports.reduce((s, r) => s + r.quantity, 0);
+  await runtime.drain();
+
+  // 20:30 in Bắc Ninh: what still waits past its product's limit expires, with the reason.
+  facts.sweepAt = `${harvestDay}T20:30:00+07:00`;
+  setClock(facts.sweepAt);
+  const sweep = await signedPost(runtime, '/v1/backorders/expire', {}, key, now());
+  if (sweep.status !== 200) throw new Error(`backorder sweep answered ${sweep.status}`);
+  facts.expiredBySweep = ((await sweep.json()) as { expired: number }).expired;
+  await runtime.drain();
+  return facts;
+}

@@ -1,0 +1,317 @@
+/**
+ * What happens to an order after allocation, as conditional writes:
+ *
+ * - cancellation (F06): a cancel for an order not seen yet leaves a tombstone keyed by the
+ *   deterministic order id (allocation checks it in its transaction); a cancel for an allocated
+ *   order releases every reservation in ONE transaction: allocation reserved → released (with a
+ *   condition, so a second cancel releases nothing) and batch available += q, reserved -= q;
+ * - backorders: read by product (oldest first), reset to `received` with a version bump when
+ *   matching stock is reported, expired with a reason when they waited too long.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { AllocationRecord } from './allocation-store.js';
+import {
+  backorderGsi1pk,
+  backorderSk,
+  batchSk,
+  capacitySk,
+  cooperativePk,
+  ORDER_SK,
+  orderPk,
+  TOMBSTONE_SK,
+} from './keys.js';
+import type { OrderRecord } from './order-store.js';
+import { type Item, queryAll } from './query.js';
+
+export interface BackorderItem {
+  pk: string;
+  sk: string;
+  type: 'backorder';
+  orderId: string;
+  sku: string;
+  quantity: number;
+  receivedAt: string;
+  expiresAt: string;
+  /** The order's version once backordered. */
+  orderVersion: number;
+  /** Set when a restock reset the order to `received` at this version (its OrderReceived is due). */
+  retriedVersion?: number;
+}
+
+export interface Tombstone {
+  orderId: string;
+  reason: string;
+  at: string;
+}
+
+/** Tombstones outlive any provider's redelivery window, then DynamoDB's TTL removes them. */
+const TOMBSTONE_DAYS = 30;
+
+type TxItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+
+function conditionFailed(error: unknown): boolean {
+  if ((error as Error).name === 'ConditionalCheckFailedException') return true;
+  if (error instanceof TransactionCanceledException) {
+    const reasons = error.CancellationReasons ?? [];
+    // Conflicts and throttling are retried by the caller (the message comes back); only a failed
+    // condition means "the state moved on".
+    return (
+      reasons.some((r) => r.Code === 'ConditionalCheckFailed') &&
+      reasons.every((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'None' || !r.Code)
+    );
+  }
+  return false;
+}
+
+export class LifecycleStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getOrder(orderId: string): Promise<OrderRecord | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: orderPk(orderId), sk: ORDER_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as OrderRecord | undefined;
+  }
+
+  /** The order's allocations and backorder items (one query on its partition). */
+  async orderParts(
+    orderId: string,
+  ): Promise<{ allocations: AllocationRecord[]; backorders: BackorderItem[] }> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      // ALLOC#… and BACKORDER#… sort together; the CONTACT item (personal data) is not read.
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': orderPk(orderId), ':from': 'ALLOC#', ':to': 'BACKORDER#\uffff' },
+      ConsistentRead: true,
+    });
+    return {
+      allocations: items.filter((i) => i.type === 'allocation') as unknown as AllocationRecord[],
+      backorders: items.filter((i) => i.type === 'backorder') as unknown as BackorderItem[],
+    };
+  }
+
+  async getTombstone(orderId: string): Promise<Tombstone | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: orderPk(orderId), sk: TOMBSTONE_SK } }),
+    );
+    return result.Item as Tombstone | undefined;
+  }
+
+  /** Remembers a cancel for an order not seen yet. Idempotent: the first reason is kept. */
+  async putTombstone(orderId: string, reason: string, now: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: orderPk(orderId),
+            sk: TOMBSTONE_SK,
+            type: 'tombstone',
+            orderId,
+            reason,
+            at: now.toISOString(),
+            expiresAt: Math.floor(now.getTime() / 1000) + TOMBSTONE_DAYS * 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /**
+   * Cancels an allocated (or partially allocated) order and releases what it holds, exactly once:
+   * the order's status and version, each live allocation's `reserved` status and each batch's
+   * counters change together or not at all. False when the order moved on (re-read and decide).
+   */
+  async cancelAllocated(input: {
+    order: OrderRecord;
+    allocations: AllocationRecord[];
+    backorders: BackorderItem[];
+    reason: string;
+    now: string;
+  }): Promise<{ released: AllocationRecord[] } | undefined> {
+    const { order } = input;
+    const live = input.allocations.filter((a) => a.status === 'reserved');
+    const items: TxItems = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: orderPk(order.orderId), sk: ORDER_SK },
+          UpdateExpression:
+            'SET #s = :cancelled, version = version + :one, updatedAt = :now, statusReason = :reason, cancelledAt = :now',
+          ConditionExpression: '#s = :from AND version = :v',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':cancelled': 'cancelled',
+            ':one': 1,
+            ':now': input.now,
+            ':reason': input.reason,
+            ':from': order.status,
+            ':v': order.version,
+          },
+        },
+      },
+    ];
+    for (const a of live) {
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: a.pk, sk: a.sk },
+          UpdateExpression: 'SET #s = :released, releasedAt = :now, releaseReason = :reason',
+          ConditionExpression: '#s = :reserved',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':released': 'released',
+            ':reserved': 'reserved',
+            ':now': input.now,
+            ':reason': input.reason,
+          },
+        },
+      });
+      const units = new Map<string, { sku: string; quantity: number }>();
+      for (const l of a.lines) {
+        const key = batchSk(l.sku, l.batchId);
+        units.set(key, { sku: l.sku, quantity: (units.get(key)?.quantity ?? 0) + l.quantity });
+      }
+      for (const [sk, { quantity }] of units) {
+        items.push({
+          Update: {
+            TableName: this.tableName,
+            Key: { pk: cooperativePk(a.cooperativeId), sk },
+            UpdateExpression: 'SET available = available + :q, reserved = reserved - :q',
+            ConditionExpression: 'attribute_exists(pk) AND reserved >= :q',
+            ExpressionAttributeValues: { ':q': quantity },
+          },
+        });
+      }
+      const total = a.lines.reduce((s, l) => s + l.quantity, 0);
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: cooperativePk(a.cooperativeId), sk: capacitySk(a.pickupDate) },
+          UpdateExpression: 'SET used = if_not_exists(used, :q) - :q',
+          ConditionExpression: 'attribute_not_exists(used) OR used >= :q',
+          ExpressionAttributeValues: { ':q': total },
+        },
+      });
+    }
+    for (const b of input.backorders) {
+      items.push({ Delete: { TableName: this.tableName, Key: { pk: b.pk, sk: b.sk } } });
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return { released: live.map((a) => ({ ...a, status: 'released', releasedAt: input.now })) };
+    } catch (error) {
+      if (conditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Backorders waiting for `sku`, oldest order first. */
+  async backordersFor(sku: string): Promise<BackorderItem[]> {
+    const items: Item[] = await queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': backorderGsi1pk(sku) },
+    });
+    return items as unknown as BackorderItem[];
+  }
+
+  /**
+   * Stock came: the backordered order goes back to `received` (version + 1) so allocation runs
+   * again. Its backorder items stay, marked with the new version, until allocation settles it:
+   * if the OrderReceived is lost before it is published, the next restock finds them and
+   * publishes it again (the version makes a second allocation a no-op).
+   */
+  async retryBackorder(order: OrderRecord, backorders: BackorderItem[], now: string): Promise<boolean> {
+    const next = order.version + 1;
+    const items: TxItems = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: orderPk(order.orderId), sk: ORDER_SK },
+          UpdateExpression:
+            'SET #s = :received, version = :next, updatedAt = :now, statusReason = :reason, backorderRetries = if_not_exists(backorderRetries, :zero) + :one',
+          ConditionExpression: '#s = :backordered AND version = :v',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':received': 'received',
+            ':backordered': 'backordered',
+            ':next': next,
+            ':v': order.version,
+            ':now': now,
+            ':reason': 'stock reported: allocation retried',
+            ':zero': 0,
+            ':one': 1,
+          },
+        },
+      },
+      ...backorders.map((b) => ({
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: b.pk, sk: b.sk },
+          UpdateExpression: 'SET retriedVersion = :next',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':next': next },
+        },
+      })),
+    ];
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The backorder waited too long: the order ends `expired` with the reason, its items go. */
+  async expireBackorder(order: OrderRecord, skus: string[], reason: string, now: string): Promise<boolean> {
+    const items: TxItems = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk: orderPk(order.orderId), sk: ORDER_SK },
+          UpdateExpression:
+            'SET #s = :expired, version = version + :one, updatedAt = :now, statusReason = :reason',
+          ConditionExpression: '#s = :backordered AND version = :v',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':expired': 'expired',
+            ':backordered': 'backordered',
+            ':v': order.version,
+            ':now': now,
+            ':reason': reason,
+            ':one': 1,
+          },
+        },
+      },
+      ...skus.map((sku) => ({
+        Delete: { TableName: this.tableName, Key: { pk: orderPk(order.orderId), sk: backorderSk(sku) } },
+      })),
+    ];
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}
