@@ -3,14 +3,17 @@
  *   npm start -- --orders 5000 --seed 2026 --report report.json
  * Exits non-zero when any invariant (oversold units, lost, duplicate orders or pickups) is broken.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { type HarvestReport, invariantsHold } from '../infra/local/report.js';
 import { runScenario } from '../infra/local/scenario-runner.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Beyond this the generated day and its report no longer fit a laptop's patience or memory. */
+const MAX_ORDERS = 200_000;
 
 const usage = `Usage: npm start -- [--orders N] [--seed S] [--report FILE] [--concurrency C]
   --orders N       orders in the harvest day (default 5000)
@@ -110,9 +113,11 @@ function render(r: HarvestReport): string {
       ['cooperative messages sent', r.notifications.sent],
       [
         'export lots open',
-        `${r.lots.open} (${Object.entries(r.lots.byMarket)
-          .map(([m, n]) => `${m} ${n}`)
-          .join(', ')})`,
+        r.lots.open === 0
+          ? '0'
+          : `${r.lots.open} (${Object.entries(r.lots.byMarket)
+              .map(([m, n]) => `${m} ${n}`)
+              .join(', ')})`,
       ],
     ]),
     '',
@@ -193,30 +198,43 @@ async function main(): Promise<void> {
     console.error(`--report: the folder ${dirname(resolve(reportPath))} does not exist`);
     process.exit(2);
   }
+  if (reportPath && existsSync(reportPath) && statSync(reportPath).isDirectory()) {
+    console.error(
+      `--report: ${reportPath} is a folder; give a file name, e.g. ${join(reportPath, 'report.json')}`,
+    );
+    process.exit(2);
+  }
+  if (orders > MAX_ORDERS) {
+    console.error(`--orders: at most ${MAX_ORDERS} on one machine (got ${orders})\n${usage}`);
+    process.exit(2);
+  }
 
   const interactive = Boolean(process.stdout.isTTY);
   const bar = new cliProgress.SingleBar(
     {
       format:
-        ' {bar} {percentage}% | sent {value}/{total} | received {received} | allocated {allocated} | pickups {pickups}',
+        ' {bar} {percentage}% | orders sent {value}/{total} | events: OrderReceived {received}, OrderAllocated {allocated}, PickupBooked {pickups}',
       hideCursor: true,
       noTTYOutput: !interactive,
       notTTYSchedule: 5_000,
     },
     cliProgress.Presets.shades_classic,
   );
+  // The bar follows the sending phase only; later phases print a line each.
   let barStarted = false;
+  let barDone = false;
   const t0 = Date.now();
   const report = await runScenario({
     orders,
     seed,
     concurrency,
     onPhase: (phase) => {
-      if (barStarted) bar.stop();
-      barStarted = false;
+      if (barStarted && !barDone) bar.stop();
+      barDone = barStarted;
       console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${phase}…`);
     },
     onProgress: (p) => {
+      if (barDone) return;
       if (!barStarted) {
         bar.start(p.total, 0, { received: 0, allocated: 0, pickups: 0 });
         barStarted = true;
@@ -224,7 +242,7 @@ async function main(): Promise<void> {
       bar.update(p.sent, { received: p.received, allocated: p.allocated, pickups: p.pickupsBooked });
     },
   });
-  if (barStarted) bar.stop();
+  if (barStarted && !barDone) bar.stop();
   console.log(render(report));
   console.log(`Total wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (reportPath) {
@@ -233,6 +251,11 @@ async function main(): Promise<void> {
   }
   if (!invariantsHold(report)) {
     console.error('An invariant is broken: see the table above.');
+    process.exitCode = 1;
+  }
+  const deadLettered = Object.values(report.deadLetters).reduce((n, d) => n + d.count, 0);
+  if (deadLettered > 0) {
+    console.error(`${deadLettered} message(s) ended in a dead-letter queue: see the reasons above.`);
     process.exitCode = 1;
   }
 }

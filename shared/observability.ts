@@ -32,8 +32,10 @@ export function maskValue(value: unknown): unknown {
 }
 
 /** JSON.stringify replacer that masks personal keys at any depth. */
-export function personalDataReplacer(key: string, value: unknown): unknown {
-  if (key && PERSONAL_KEYS.has(key.toLowerCase())) return maskValue(value);
+export function personalDataReplacer(this: unknown, key: string, value: unknown): unknown {
+  // An error's `name` (e.g. StaleRequestError) is not a person's.
+  const inError = typeof this === 'object' && this !== null && 'stack' in this;
+  if (key && PERSONAL_KEYS.has(key.toLowerCase()) && !(inError && key === 'name')) return maskValue(value);
   return value;
 }
 

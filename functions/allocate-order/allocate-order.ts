@@ -22,6 +22,7 @@ import {
   type AllocationPlan,
   type Candidate,
   DEFAULT_RANKING,
+  fitPlanToTransaction,
   planAllocation,
   type RankingConfig,
   transitDays,
@@ -291,16 +292,20 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         if (fullCoopDays.has(key)) excluded.add(c.cooperativeId);
         capacityLeft.set(c.cooperativeId, coop.dailyCapacityUnits - (usedByCoopDay.get(key) ?? 0));
       }
-      const plan = planAllocation(order.lines, pool, {
-        deliveryBy,
-        market,
-        validCodes: codes,
-        capacityLeft,
-        excludedCooperatives: excluded,
-        ranking,
-        dayLoad,
-        transitDaysOf,
-      });
+      // The order item, the tombstone check and the backorder items to clear share the transaction.
+      const plan = fitPlanToTransaction(
+        planAllocation(order.lines, pool, {
+          deliveryBy,
+          market,
+          validCodes: codes,
+          capacityLeft,
+          excludedCooperatives: excluded,
+          ranking,
+          dayLoad,
+          transitDaysOf,
+        }),
+        2 + (clearBackorderSkus?.length ?? 0),
+      );
       const explanation = { at: now().toISOString(), weights: ranking.weights, considered: plan.considered };
 
       // Never backorder on a cached view: other orders' holds may still be rolled back.

@@ -230,7 +230,11 @@ export async function buildReport(
   for (const [queue, list] of Object.entries(facts.deadLetters)) {
     const reasons: Record<string, number> = {};
     // Group by the reason's wording, not by the ids in it.
-    for (const d of list) bump(reasons, d.reason.replace(/ord_[\w-]+(\.[\w-]+)?/g, '<id>').slice(0, 200));
+    for (const d of list) {
+      // First line only (no stack), ids replaced, so the same fault groups under one reason.
+      const firstLine = d.reason.split('\n', 1)[0] ?? '';
+      bump(reasons, firstLine.replace(/ord_[\w-]+(\.[\w-]+)?/g, '<id>').slice(0, 200));
+    }
     deadLetters[queue] = { count: list.length, reasons };
   }
   const durationSeconds = (facts.finishedAt - facts.startedAt) / 1000;

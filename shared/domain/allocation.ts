@@ -367,3 +367,47 @@ export function transitDays(destinationProvinceCode: string | undefined, market?
   if (north.has(destinationProvinceCode)) return 1;
   return 2;
 }
+
+/** DynamoDB takes at most 100 items in one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Keeps the part of a plan that one reservation transaction can hold: each stock line is an item,
+ * each cooperative adds two (its allocation and its capacity for the day), and `fixedItems` covers
+ * the order's own items. What does not fit becomes unfilled, with the reason, instead of a
+ * transaction DynamoDB would refuse on every retry. Only orders spread over dozens of small
+ * batches reach this.
+ */
+export function fitPlanToTransaction(
+  plan: AllocationPlan,
+  fixedItems: number,
+  maxItems = MAX_TRANSACTION_ITEMS,
+): AllocationPlan {
+  let budget = maxItems - fixedItems;
+  const parts: PlannedPart[] = [];
+  const left = new Map<string, number>();
+  for (const part of plan.parts) {
+    const room = Math.min(part.lines.length, budget - 2);
+    if (room > 0) {
+      parts.push(room === part.lines.length ? part : { ...part, lines: part.lines.slice(0, room) });
+      budget -= room + 2;
+    }
+    for (const line of part.lines.slice(Math.max(0, room)))
+      left.set(line.sku, (left.get(line.sku) ?? 0) + line.quantity);
+  }
+  if (left.size === 0) return plan;
+  const unfilled = new Map(plan.unfilled.map((l) => [l.sku, l.quantity]));
+  for (const [sku, quantity] of left) unfilled.set(sku, (unfilled.get(sku) ?? 0) + quantity);
+  return {
+    ...plan,
+    parts,
+    unfilled: [...unfilled].map(([sku, quantity]) => ({ sku, quantity })),
+    unfilledReasons: [
+      ...plan.unfilledReasons,
+      ...[...left].map(
+        ([sku, quantity]) =>
+          `${quantity} × ${sku} left for later: spread over more stock batches than one reservation (${maxItems} items) can hold`,
+      ),
+    ],
+  };
+}

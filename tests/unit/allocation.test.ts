@@ -6,7 +6,12 @@ import {
   classifyCancellation,
   type TxItemRole,
 } from '../../shared/adapters/dynamodb/allocation-store.js';
-import { type Candidate, type PlanContext, planAllocation } from '../../shared/domain/allocation.js';
+import {
+  type Candidate,
+  fitPlanToTransaction,
+  type PlanContext,
+  planAllocation,
+} from '../../shared/domain/allocation.js';
 
 const SKU = 'LYCHEE-LN-5KG';
 const OTHER_SKU = 'LYCHEE-LN-10KG';
@@ -502,5 +507,36 @@ describe('classifyCancellation: F08 transaction cancelled for different reasons'
     const onOrder = classifyCancellation(roles, reasons({ 6: { Code: 'ConditionalCheckFailed' } }));
     expect(onBatch.kind).toBe('stale');
     expect(onOrder.kind).toBe('order_changed');
+  });
+});
+
+describe('fitPlanToTransaction (DynamoDB takes at most 100 items per transaction)', () => {
+  const wide = {
+    parts: Array.from({ length: 40 }, (_, p) => ({
+      cooperativeId: `coop-${p}`,
+      lines: [
+        { sku: 'LYCHEE-LN-10KG', batchId: `b-${p}-1`, quantity: 2 },
+        { sku: 'LYCHEE-LN-10KG', batchId: `b-${p}-2`, quantity: 1 },
+      ],
+      why: [],
+    })),
+    unfilled: [],
+    unfilledReasons: [],
+    considered: [],
+  };
+
+  it('keeps a plan that fits unchanged', () => {
+    const small = { ...wide, parts: wide.parts.slice(0, 3) };
+    expect(fitPlanToTransaction(small, 2)).toBe(small);
+  });
+
+  it('cuts a plan spread over too many batches so the transaction stays within 100 items, and says what is left', () => {
+    const fitted = fitPlanToTransaction(wide, 2);
+    const items = fitted.parts.reduce((n, p) => n + p.lines.length + 2, 0) + 2;
+    expect(items).toBeLessThanOrEqual(100);
+    const kept = fitted.parts.flatMap((p) => p.lines).reduce((n, l) => n + l.quantity, 0);
+    expect(kept + (fitted.unfilled[0]?.quantity ?? 0)).toBe(120);
+    expect(fitted.unfilled).toEqual([{ sku: 'LYCHEE-LN-10KG', quantity: 120 - kept }]);
+    expect(fitted.unfilledReasons.join(' ')).toContain('more stock batches than one reservation');
   });
 });
