@@ -89,7 +89,9 @@ function installExitHooks(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       killAll();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      // If the program has its own handler (npm run serve), it decides how to finish; otherwise
+      // end as the signal would have.
+      if (process.listenerCount(signal) === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
 }
