@@ -47,3 +47,13 @@ export class UpstreamError extends Error {
   }
   readonly retryAfterMs: number | undefined;
 }
+
+/** A request body too large to take (an upload over its size or row limit, a zip bomb): 413. */
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError';
+}
+
+/** A request body in a format the route does not read (its Content-Type): 415. */
+export class UnsupportedMediaTypeError extends Error {
+  override readonly name = 'UnsupportedMediaTypeError';
+}

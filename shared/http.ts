@@ -4,7 +4,9 @@ import type { InboundRequest } from './channels/types.js';
 import {
   InvalidSignatureError,
   NotFoundError,
+  PayloadTooLargeError,
   StaleRequestError,
+  UnsupportedMediaTypeError,
   UpstreamError,
   ValidationError,
 } from './errors.js';
@@ -53,6 +55,8 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
     return json(400, { message: 'The request has invalid fields', errors: error.issues });
   }
   if (error instanceof NotFoundError) return json(404, { message: error.message });
+  if (error instanceof PayloadTooLargeError) return json(413, { message: error.message });
+  if (error instanceof UnsupportedMediaTypeError) return json(415, { message: error.message });
   if (error instanceof UpstreamError) {
     return {
       ...json(503, { message: `A dependency is unavailable, try again: ${error.message}` }),

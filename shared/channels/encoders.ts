@@ -19,7 +19,14 @@ import type { MessengerOrderForm } from './messenger.js';
 import { PORTAL_CHANNELS, type PortalOrderBody } from './portal.js';
 import { HARAVAN, SAPO, type ShopifyLikePlatform } from './shopify-like.js';
 import { hmacSha256Base64, hmacSha256Hex, sha256Hex } from './signature.js';
-import { SPREADSHEET_COLUMNS, type SpreadsheetSource } from './spreadsheet.js';
+import {
+  CSV_CONTENT_TYPE,
+  SPREADSHEET_COLUMNS,
+  type SpreadsheetSource,
+  XLSX_CONTENT_TYPE,
+} from './spreadsheet.js';
+import { type WriteCell, writeXlsx } from './xlsx.js';
+import { looksLikeZip } from './zip.js';
 import type { ChannelSecrets, InboundRequest } from './types.js';
 
 /** A request as a provider sends it. `path` has no query string; `body` is the exact bytes. */
@@ -261,14 +268,21 @@ export function portalRequest(
   };
 }
 
+/**
+ * A signed spreadsheet upload of these file bytes. The Content-Type is XLSX for a ZIP body (an
+ * XLSX workbook), CSV otherwise, unless `contentType` says.
+ */
 export function spreadsheetRequest(
-  csv: string | Buffer,
+  file: string | Buffer,
   source: SpreadsheetSource,
   secrets: ChannelSecrets,
   now: Date,
   keyId?: string,
+  contentType?: string,
 ): EncodedRequest {
-  const bytes = Buffer.isBuffer(csv) ? csv : Buffer.from(csv, 'utf8');
+  const bytes = Buffer.isBuffer(file) ? file : Buffer.from(file, 'utf8');
+  const type =
+    contentType ?? (looksLikeZip(bytes) ? XLSX_CONTENT_TYPE : `${CSV_CONTENT_TYPE}; charset=utf-8`);
   const [id, secret] = firstKey(secrets.importApiKeys, keyId, 'import API');
   const timestamp = Math.floor(now.getTime() / 1000);
   return {
@@ -276,7 +290,7 @@ export function spreadsheetRequest(
     path: '/v1/imports/spreadsheet',
     query: { source },
     headers: {
-      'content-type': 'text/csv; charset=utf-8',
+      'content-type': type,
       'x-api-key-id': id,
       'x-timestamp': String(timestamp),
       'x-signature': signApiKeyRequest(secret, timestamp, bytes),
@@ -672,16 +686,71 @@ export function spreadsheetCsv(orders: EncodableOrder[], source: SpreadsheetSour
   return `\uFEFF${rows.join('\r\n')}\r\n`;
 }
 
-/** A signed spreadsheet upload of these orders as the marketplace's CSV export. */
+/** `YYYY-MM-DDTHH:mm` wall-clock time in Asia/Ho_Chi_Minh (what an Excel date cell holds). */
+function vietnamWallClock(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000 + 7 * 3600 * 1000).toISOString().slice(0, 16);
+}
+
+/** The sheet title some exports write above the header row. */
+export const SPREADSHEET_TITLES: Record<SpreadsheetSource, string> = {
+  postmart: 'DANH SÁCH ĐƠN HÀNG - POSTMART.VN',
+  voso: 'Danh sách đơn hàng Voso',
+};
+
+/**
+ * The marketplace's export as an XLSX workbook, the way a seller's Excel holds it: a title row
+ * above the header, dates as date cells, quantities and prices as numbers, and phones as numbers
+ * too (Excel turns a typed 0912345678 into 912345678: the adapter puts the 0 back).
+ */
+export function spreadsheetXlsx(orders: EncodableOrder[], source: SpreadsheetSource, now: Date): Buffer {
+  const columns = SPREADSHEET_COLUMNS[source];
+  const rows: WriteCell[][] = [[SPREADSHEET_TITLES[source]], columns.map((c) => c.header)];
+  const asNumber = (value: number | string | undefined): WriteCell => {
+    if (value === undefined) return null;
+    const n = typeof value === 'number' ? value : Number(value);
+    return typeof value === 'number' || (/^\d+$/.test(value) && Number.isSafeInteger(n)) ? n : String(value);
+  };
+  for (const order of orders) {
+    const address = order.buyer.address;
+    const parts: RawAddressParts = typeof address === 'string' ? { street: address } : address;
+    const phoneDigits = order.buyer.phone.replace(/[\s.]/g, '');
+    const phone: WriteCell = /^0\d{8,10}$/.test(phoneDigits) ? Number(phoneDigits) : order.buyer.phone;
+    for (const line of order.lines) {
+      const value: Record<string, WriteCell> = {
+        externalId: order.externalId,
+        placedAt: { dateTime: vietnamWallClock(epochSecondsOf(order.placedAt, now)) },
+        name: order.buyer.name,
+        phone,
+        address: parts.street ?? '',
+        ward: parts.ward ?? '',
+        district: parts.district ?? '',
+        province: parts.province ?? '',
+        sku: line.sku,
+        quantity: asNumber(line.quantity),
+        unitPrice: asNumber(line.unitPrice),
+        shippingFee: asNumber(order.shippingFee),
+        payment:
+          order.paymentMethod === undefined ? '' : order.paymentMethod === 'cod' ? 'COD' : 'Đã thanh toán',
+        note: order.note ?? '',
+      };
+      rows.push(columns.map((c) => value[c.key] ?? null));
+    }
+  }
+  return writeXlsx(rows, 'Đơn hàng');
+}
+
+/** A signed spreadsheet upload of these orders as the marketplace's CSV (default) or XLSX export. */
 export function encodeSpreadsheet(
   orders: EncodableOrder[],
   source: SpreadsheetSource,
   secrets: ChannelSecrets,
   now: Date,
   keyId?: string,
+  format: 'csv' | 'xlsx' = 'csv',
 ): Encoded {
+  const file = format === 'xlsx' ? spreadsheetXlsx(orders, source, now) : spreadsheetCsv(orders, source, now);
   return {
-    request: spreadsheetRequest(spreadsheetCsv(orders, source, now), source, secrets, now, keyId),
+    request: spreadsheetRequest(file, source, secrets, now, keyId),
     externalIds: orders.map((o) => o.externalId),
   };
 }

@@ -22,7 +22,10 @@ import type { ChannelSecrets } from './types.js';
 /** 2026-06-15 09:30 in Bắc Ninh: main-crop harvest. Tests run the adapters' clock at this instant. */
 export const SAMPLE_NOW = new Date('2026-06-15T02:30:00Z');
 
-/** A sample as stored in events/channels/<name>.json: the body is the exact UTF-8 text sent. */
+/**
+ * A sample as stored in events/channels/<name>.json: the body is the exact UTF-8 text sent, or,
+ * for a binary body (an XLSX upload), its bytes in base64 with `bodyEncoding: 'base64'`.
+ */
 export interface ChannelSample {
   description: string;
   method: EncodedRequest['method'];
@@ -30,6 +33,7 @@ export interface ChannelSample {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: string;
+  bodyEncoding?: 'base64';
   externalIds: string[];
   /** TikTok/Shopee/Lazada: the order detail the marketplace sandbox must hold. */
   marketplaceRecord?: MarketplaceRecord;
@@ -149,6 +153,36 @@ export const SAMPLE_ORDERS = {
       paymentMethod: 'prepaid',
     },
   ],
+  /** The XLSX sample: its own orders (the CSV sample's are already stored when both are sent). */
+  postmartXlsx: [
+    {
+      externalId: 'PM2606150101',
+      placedAt: '2026-06-15T08:45:00+07:00',
+      buyer: {
+        name: 'Trần Minh Khôi',
+        phone: '0968123456',
+        address: { street: '25 Phố Huế', ward: 'Phường Hai Bà Trưng', province: 'Thành phố Hà Nội' },
+      },
+      lines: [
+        { sku: 'LYCHEE-LN-5KG', quantity: 3, unitPrice: 200_000 },
+        { sku: 'LYCHEE-LN-3KG', quantity: 1, unitPrice: 135_000 },
+      ],
+      shippingFee: 30_000,
+      paymentMethod: 'cod',
+      note: 'Giao sau 17h',
+    },
+    {
+      externalId: 'PM2606150102',
+      placedAt: '2026-06-15T09:02:00+07:00',
+      buyer: {
+        name: 'Phạm Thu Trang',
+        phone: '0222 3854 777',
+        address: { street: 'Số 3 Ngô Gia Tự', ward: 'Phường Kinh Bắc', province: 'Tỉnh Bắc Ninh' },
+      },
+      lines: [{ sku: 'LYCHEE-LN-10KG', quantity: 1, unitPrice: '395.000' }],
+      paymentMethod: 'prepaid',
+    },
+  ],
   voso: [
     {
       externalId: 'VS-88213407',
@@ -230,6 +264,11 @@ function sample(description: string, encoded: Encoded): ChannelSample {
     body: request.body.toString('utf8'),
     externalIds: encoded.externalIds,
   };
+  const text = request.body.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(request.body)) {
+    out.body = request.body.toString('base64');
+    out.bodyEncoding = 'base64';
+  }
   if (encoded.record !== undefined) out.marketplaceRecord = encoded.record;
   return out;
 }
@@ -270,6 +309,10 @@ export function buildChannelSamples(secrets: ChannelSecrets): Record<string, Cha
       'Voso CSV export upload (its own header set)',
       encodeSpreadsheet(SAMPLE_ORDERS.voso, 'voso', secrets, now),
     ),
+    'spreadsheet-postmart-xlsx': sample(
+      'Postmart XLSX export upload (body base64): a title row above the header, date cells, phones typed as numbers (leading 0 lost)',
+      encodeSpreadsheet(SAMPLE_ORDERS.postmartXlsx, 'postmart', secrets, now, undefined, 'xlsx'),
+    ),
     lazada: sample(
       'Lazada trade-order push (message_type 0, pending); marketplaceRecord is GetOrder + GetOrderItems',
       encodeLazada(SAMPLE_ORDERS.lazada, secrets, now),
@@ -292,6 +335,6 @@ export function sampleRequest(sample: ChannelSample): EncodedRequest {
     path: sample.path,
     query: sample.query,
     headers: sample.headers,
-    body: Buffer.from(sample.body, 'utf8'),
+    body: Buffer.from(sample.body, sample.bodyEncoding === 'base64' ? 'base64' : 'utf8'),
   };
 }

@@ -1,8 +1,18 @@
 /**
  * Spreadsheet import: `POST /v1/imports/spreadsheet?source=postmart|voso`, for the order exports
- * of marketplaces with no seller API (Postmart.vn, Voso.vn). An operator uploads the CSV as the
- * raw body (UTF-8, BOM allowed; `,` or `;` delimited), signed like the portal API with an import
- * key (headers `x-api-key-id`, `x-timestamp`, `x-signature`; see api-key-auth.ts).
+ * of marketplaces with no seller API (Postmart.vn, Voso.vn). An operator uploads the file as the
+ * raw body, signed like the portal API with an import key (headers `x-api-key-id`, `x-timestamp`,
+ * `x-signature` over the raw bytes; see api-key-auth.ts). The Content-Type picks the reader:
+ * `text/csv` (UTF-8, BOM allowed; `,` or `;` delimited) or
+ * `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` (XLSX, first sheet; see
+ * xlsx.ts); anything else is a 415. Files over 5 MiB, over 5,000 rows, or an XLSX that unpacks past
+ * 48 MiB (a zip bomb) are refused with 413 before any order is read.
+ *
+ * The header row is the first row (of the first ten) where at least three cells are known headers
+ * for the source, so a title row above the table ("DANH SÁCH ĐƠN HÀNG") is skipped; row numbers are
+ * the spreadsheet's own. XLSX cells keep their value: dates become `dd/MM/yyyy HH:mm:ss` (Vietnam
+ * time), and a phone typed as a number, which Excel shows without its leading 0 (912345678), gets
+ * it back (0912345678; 84912345678 → +84912345678).
  *
  * Columns are found by their Vietnamese headers, compared as folded keys (no accents, đ → d, case
  * and punctuation ignored), so `Số điện thoại`, `SO DIEN THOAI` and `Số Điện Thoại` all match. Each
@@ -15,12 +25,33 @@
  * would then be deduplicated away. A file lacking a required column is refused, naming the column.
  */
 import type { Channel, RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
-import { type FieldIssue, ValidationError } from '../errors.js';
+import {
+  type FieldIssue,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.js';
 import { foldKey } from '../normalise/text.js';
 import { verifyApiKeySignature } from './api-key-auth.js';
 import { parseCsv } from './csv.js';
 import { decodeUtf8Body } from './json.js';
 import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest, RowError } from './types.js';
+import { type CellKind, readFirstSheet, XlsxFormatError, XlsxTooLargeError } from './xlsx.js';
+
+export const CSV_CONTENT_TYPE = 'text/csv';
+export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+/** Upload limits: the raw body, and the data rows of one file. */
+export const MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024;
+export const MAX_SPREADSHEET_ROWS = 5000;
+/** How many rows from the top may hold a title above the header row. */
+const HEADER_SEARCH_ROWS = 10;
+
+/** One spreadsheet row as read from the file: its row number, its cells as text, and (XLSX) their kinds. */
+export interface SheetRecord {
+  row: number;
+  cells: string[];
+  kinds?: Array<CellKind | undefined>;
+}
 
 export const SPREADSHEET_SOURCES = ['postmart', 'voso'] as const;
 export type SpreadsheetSource = (typeof SPREADSHEET_SOURCES)[number];
@@ -193,27 +224,107 @@ interface GoodRow {
   cells: Map<ColumnKey, string>;
 }
 
+/** Records of a CSV text, numbered as the spreadsheet shows them. */
+export function csvRecords(csvText: string): SheetRecord[] {
+  return parseCsv(csvText).map((cells, i) => ({ row: i + 1, cells }));
+}
+
+/** Records of the first sheet of an XLSX workbook. */
+export function xlsxRecords(bytes: Buffer): SheetRecord[] {
+  try {
+    return readFirstSheet(bytes, {
+      maxUnpackedBytes: 48 * 1024 * 1024,
+      maxRows: MAX_SPREADSHEET_ROWS + HEADER_SEARCH_ROWS,
+      maxColumns: 256,
+    }).map(({ row, cells }) => {
+      const texts: string[] = [];
+      const kinds: Array<CellKind | undefined> = [];
+      for (let i = 0; i < cells.length; i++) {
+        texts.push(cells[i]?.text ?? '');
+        kinds.push(cells[i]?.kind);
+      }
+      return { row, cells: texts, kinds };
+    });
+  } catch (error) {
+    if (error instanceof XlsxTooLargeError) {
+      throw new PayloadTooLargeError(`The XLSX file ${error.message}; split it into smaller files`);
+    }
+    if (error instanceof XlsxFormatError) {
+      throw new ValidationError([
+        { field: 'body', message: `is not a readable XLSX workbook: it ${error.message}` },
+      ]);
+    }
+    throw error;
+  }
+}
+
+/**
+ * A phone Excel stored as a number has lost its leading 0 (0912345678 → 912345678) or its `+`
+ * (+84912345678 → 84912345678): put it back. Text cells are left as typed.
+ */
+export function repairNumericPhone(text: string): string {
+  const digits = text.trim();
+  if (!/^\d+$/.test(digits)) return text;
+  if (digits.startsWith('84') && (digits.length === 11 || digits.length === 12)) return `+${digits}`;
+  if (!digits.startsWith('0') && (digits.length === 9 || digits.length === 10)) return `0${digits}`;
+  return text;
+}
+
+function isBlank(record: SheetRecord): boolean {
+  return record.cells.every((c) => c.trim() === '');
+}
+
+/** The header row: the first of the top rows with at least three known headers, else the first row. */
+function findHeader(source: SpreadsheetSource, records: SheetRecord[]): number {
+  const index = INDEX_BY_SOURCE.get(source)!;
+  let first = -1;
+  let seen = 0;
+  for (let i = 0; i < records.length && seen < HEADER_SEARCH_ROWS; i++) {
+    const record = records[i]!;
+    if (isBlank(record)) continue;
+    if (first < 0) first = i;
+    seen++;
+    const known = new Set(
+      record.cells.map((c) => index.get(foldHeader(c))?.key).filter((k) => k !== undefined),
+    );
+    if (known.size >= 3) return i;
+  }
+  return first;
+}
+
 export function readSpreadsheet(
   source: SpreadsheetSource,
-  csvText: string,
+  input: string | SheetRecord[],
 ): { orders: RawOrder[]; rowErrors: RowError[] } {
-  const records = parseCsv(csvText);
-  const header = records[0];
-  if (header === undefined || header.every((c) => c.trim() === '')) {
+  const records = typeof input === 'string' ? csvRecords(input) : input;
+  const headerAt = findHeader(source, records);
+  if (headerAt < 0) {
     throw new ValidationError([
-      { field: 'body', message: 'is empty; expected a CSV file with a header row' },
+      { field: 'body', message: 'is empty; expected a spreadsheet with a header row' },
     ]);
+  }
+  const header = records[headerAt]!.cells;
+  let dataRows = 0;
+  for (let r = headerAt + 1; r < records.length; r++) if (!isBlank(records[r]!)) dataRows++;
+  if (dataRows > MAX_SPREADSHEET_ROWS) {
+    throw new PayloadTooLargeError(
+      `The spreadsheet has more than ${MAX_SPREADSHEET_ROWS} order rows; split it into smaller files`,
+    );
   }
   const columns = mapHeader(source, header);
   const rowErrors: RowError[] = [];
   const groups = new Map<string, { rows: GoodRow[]; badRows: number[] }>();
 
-  for (let r = 1; r < records.length; r++) {
+  for (let r = headerAt + 1; r < records.length; r++) {
     const record = records[r]!;
-    const row = r + 1;
-    if (record.every((c) => c.trim() === '')) continue;
+    const { row } = record;
+    if (isBlank(record)) continue;
     const cells = new Map<ColumnKey, string>();
-    for (const [key, column] of columns) cells.set(key, (record[column.index] ?? '').trim());
+    for (const [key, column] of columns) {
+      let text = (record.cells[column.index] ?? '').trim();
+      if (key === 'phone' && record.kinds?.[column.index] === 'number') text = repairNumericPhone(text);
+      cells.set(key, text);
+    }
     const errorsBefore = rowErrors.length;
     const fail = (key: ColumnKey, message: string) => {
       const column = columns.get(key)!;
@@ -315,13 +426,31 @@ function sourceOf(request: InboundRequest): SpreadsheetSource {
   return source as SpreadsheetSource;
 }
 
+/** The reader the Content-Type asks for: CSV or XLSX; anything else is a 415. */
+export function formatOf(request: InboundRequest): 'csv' | 'xlsx' {
+  const type = (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (type === CSV_CONTENT_TYPE) return 'csv';
+  if (type === XLSX_CONTENT_TYPE) return 'xlsx';
+  throw new UnsupportedMediaTypeError(
+    `Content-Type ${type === '' ? '(none)' : `"${type}"`} is not read here: send ${CSV_CONTENT_TYPE} (CSV, UTF-8) or ${XLSX_CONTENT_TYPE} (XLSX)`,
+  );
+}
+
 export const spreadsheetAdapter: ChannelAdapter = {
   routes: ['POST /v1/imports/spreadsheet'],
   channel: 'spreadsheet',
   async handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult> {
     verifyApiKeySignature(request, ctx.secrets.importApiKeys, ctx.now());
     const source = sourceOf(request);
-    const { orders, rowErrors } = readSpreadsheet(source, decodeUtf8Body(request.rawBody));
+    const format = formatOf(request);
+    if (request.rawBody.length > MAX_SPREADSHEET_BYTES) {
+      throw new PayloadTooLargeError(
+        `The file is ${request.rawBody.length} bytes; at most ${MAX_SPREADSHEET_BYTES} (5 MiB) per upload, split it`,
+      );
+    }
+    const records =
+      format === 'xlsx' ? xlsxRecords(request.rawBody) : csvRecords(decodeUtf8Body(request.rawBody));
+    const { orders, rowErrors } = readSpreadsheet(source, records);
     if (orders.length === 0 && rowErrors.length === 0) {
       throw new ValidationError([{ field: 'body', message: 'has a header row but no order rows' }]);
     }
