@@ -19,8 +19,9 @@
  * marketplace has its own header set; a few common variants are accepted for each. Several rows with
  * the same order id form one order with several lines.
  *
- * A bad row is reported in `rowErrors` (row number counting the header as row 1, the field, and the
- * column header as the file wrote it) and the good orders go through. An order with a bad row is held
+ * A bad row is reported in `rowErrors` (the spreadsheet's row number, the field, and the column
+ * header as the file wrote it) and the good orders go through; a file where no row is good is a 400
+ * naming each row and field (`row 3: quantity`). An order with a bad row is held
  * back whole: importing it without that line would ship an incomplete order, and the fixed file
  * would then be deduplicated away. A file lacking a required column is refused, naming the column.
  */
@@ -453,6 +454,16 @@ export const spreadsheetAdapter: ChannelAdapter = {
     const { orders, rowErrors } = readSpreadsheet(source, records);
     if (orders.length === 0 && rowErrors.length === 0) {
       throw new ValidationError([{ field: 'body', message: 'has a header row but no order rows' }]);
+    }
+    // Nothing to import at all: the upload as a whole is refused (400), each row named.
+    if (orders.length === 0) {
+      throw new ValidationError(
+        rowErrors.map((e) => ({
+          field: `row ${e.row}: ${e.field}`,
+          ...(e.label !== undefined ? { label: e.label } : {}),
+          message: e.message,
+        })),
+      );
     }
     return { kind: 'orders', orders, rowErrors };
   },

@@ -30,6 +30,8 @@ import {
   zaloRequest,
 } from '../../shared/channels/encoders.js';
 import { type ChannelSample, SAMPLE_NOW, sampleRequest } from '../../shared/channels/samples.js';
+import { XLSX_CONTENT_TYPE } from '../../shared/channels/spreadsheet.js';
+import { type WriteCell, writeXlsx } from '../../shared/channels/xlsx.js';
 import type { MarketplaceRecord } from '../../shared/channels/encoders.js';
 import type { Channel } from '../../shared/domain/order.js';
 import { foldKey } from '../../shared/normalise/text.js';
@@ -197,6 +199,19 @@ const zaloForm = (info: Record<string, string>) => {
   return zaloRequest(body, timestamp, runtime.secrets);
 };
 
+const XLSX_HEADER: WriteCell[] = [
+  'Mã đơn hàng',
+  'Ngày đặt hàng',
+  'Tên người nhận',
+  'Số điện thoại',
+  'Địa chỉ',
+  'Phường/Xã',
+  'Tỉnh/Thành phố',
+  'Mã SKU',
+  'Số lượng',
+  'Đơn giá',
+];
+
 const CASES: ChannelCase[] = [
   {
     sample: 'portal',
@@ -313,6 +328,34 @@ const CASES: ChannelCase[] = [
       ),
     field: 'column Mã ĐH',
     label: 'Mã ĐH',
+  },
+  {
+    sample: 'spreadsheet-postmart-xlsx',
+    channel: 'postmart',
+    // Every row bad: nothing to import, so a 400 naming the row and the field.
+    malformed: () =>
+      spreadsheetRequest(
+        writeXlsx([
+          XLSX_HEADER,
+          [
+            'PM-XBAD-1',
+            { dateTime: '2026-06-15T08:10' },
+            'Nguyễn Thị Hoa',
+            912345678,
+            '12 Nguyễn Trãi',
+            'Phường Thanh Xuân',
+            'Hà Nội',
+            'LYCHEE-LN-5KG',
+            'hai',
+            200000,
+          ],
+        ]),
+        'postmart',
+        runtime.secrets,
+        clock(),
+      ),
+    field: 'row 2: quantity',
+    label: 'Số lượng',
   },
   {
     sample: 'lazada',
@@ -439,6 +482,74 @@ test('a spreadsheet with one bad row: the row is reported by number and field, t
     expect.objectContaining({ row: 3, label: 'Số lượng', field: expect.stringContaining('quantity') }),
   ]);
   expect(await storedOrders('postmart', 'PM-ROW-2')).toHaveLength(0);
+});
+
+describe('XLSX spreadsheet upload over HTTP', () => {
+  it('reports a bad row by number and field, imports the good ones, and keeps a phone typed as a number', async () => {
+    const file = writeXlsx([
+      ['DANH SÁCH ĐƠN HÀNG'],
+      XLSX_HEADER,
+      [
+        'PM-XROW-1',
+        { dateTime: '2026-06-15T08:10' },
+        'Nguyễn Thị Hoa',
+        912345678,
+        '12 Nguyễn Trãi',
+        'Phường Thanh Xuân',
+        'Hà Nội',
+        'LYCHEE-LN-5KG',
+        2,
+        200000,
+      ],
+      [
+        'PM-XROW-2',
+        { dateTime: '2026-06-15T08:11' },
+        'Lê Văn Bình',
+        912345679,
+        '14 Nguyễn Trãi',
+        'Phường Thanh Xuân',
+        'Hà Nội',
+        'LYCHEE-LN-5KG',
+        0,
+        200000,
+      ],
+    ]);
+    const answer = await send(spreadsheetRequest(file, 'postmart', runtime.secrets, clock()));
+    expect(answer.status).toBe(200);
+    expect((answer.body.orders ?? []).map((o) => o.externalId)).toEqual(['PM-XROW-1']);
+    expect(answer.body.rowErrors).toEqual([
+      expect.objectContaining({ row: 4, label: 'Số lượng', field: 'quantity' }),
+    ]);
+    expect(await storedOrders('postmart', 'PM-XROW-2')).toHaveLength(0);
+    const [stored] = await storedOrders('postmart', 'PM-XROW-1');
+    const contact = await contactOf(stored!['orderId'] as string);
+    expect(JSON.stringify(contact)).toContain('+84912345678');
+  });
+
+  it('answers another Content-Type with 415 JSON naming the accepted types, and stores nothing', async () => {
+    const request = spreadsheetRequest(
+      writeXlsx([
+        XLSX_HEADER,
+        ['PM-X415', '15/06/2026 08:10', 'An', '0912345678', 'Số 1', '', 'Hà Nội', 'LYCHEE-LN-5KG', 1, 200000],
+      ]),
+      'postmart',
+      runtime.secrets,
+      clock(),
+      undefined,
+      'application/vnd.ms-excel',
+    );
+    const answer = await send(request);
+    expect(answer.status).toBe(415);
+    expect(JSON.parse(answer.text).message).toContain(XLSX_CONTENT_TYPE);
+    expect(await storedOrders('postmart', 'PM-X415')).toHaveLength(0);
+  });
+
+  it('refuses an upload over 5 MiB with 413 JSON', async () => {
+    const big = Buffer.concat([writeXlsx([XLSX_HEADER]), Buffer.alloc(6 * 1024 * 1024)]);
+    const answer = await send(spreadsheetRequest(big, 'postmart', runtime.secrets, clock()));
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.text).message).toMatch(/at most 5242880/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -204,12 +204,12 @@ describe('spreadsheet adapter (POST /v1/imports/spreadsheet)', () => {
     ]);
   });
 
-  it('reports a payment method it cannot read', async () => {
+  it('reports a payment method it cannot read; a file with no good row is refused whole, naming row and field', async () => {
     const csv = `${POSTMART_HEADER}\nA1,,An,0912,Số 1,,Hà Nội,LYCHEE-LN-5KG,1,200000,,trả sau,`;
-    const result = ordersOf(await spreadsheetAdapter.handle(upload(csv), context()));
-    expect(result.orders).toEqual([]);
-    expect(result.rowErrors).toEqual([
-      expect.objectContaining({ row: 2, field: 'payment method', label: 'Thanh toán' }),
+    const error = await thrown(() => spreadsheetAdapter.handle(upload(csv), context()));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([
+      expect.objectContaining({ field: 'row 2: payment method', label: 'Thanh toán' }),
     ]);
   });
 
