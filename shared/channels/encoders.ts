@@ -695,6 +695,7 @@ function vietnamWallClock(epochSeconds: number): string {
 export const SPREADSHEET_TITLES: Record<SpreadsheetSource, string> = {
   postmart: 'DANH SÁCH ĐƠN HÀNG - POSTMART.VN',
   voso: 'Danh sách đơn hàng Voso',
+  seller: 'Đơn hàng',
 };
 
 /**

@@ -54,8 +54,19 @@ export interface SheetRecord {
   kinds?: Array<CellKind | undefined>;
 }
 
-export const SPREADSHEET_SOURCES = ['postmart', 'voso'] as const;
+export const SPREADSHEET_SOURCES = ['postmart', 'voso', 'seller'] as const;
 export type SpreadsheetSource = (typeof SPREADSHEET_SOURCES)[number];
+
+/**
+ * The channel a source's orders are stored under: Postmart and Voso are marketplaces of their own;
+ * `seller` is a direct seller's own order sheet (our template below), which is the portal channel
+ * (the same orders sent through the portal API deduplicate against it).
+ */
+export const SPREADSHEET_CHANNEL: Record<SpreadsheetSource, Channel> = {
+  postmart: 'postmart',
+  voso: 'voso',
+  seller: 'portal',
+};
 
 export type ColumnKey =
   | 'externalId'
@@ -125,9 +136,31 @@ const VOSO_COLUMNS: ColumnSpec[] = [
   col('note', 'Ghi chú của người mua', ['Ghi chú']),
 ];
 
+/**
+ * A direct seller's own sheet ("Mẫu đơn hàng" in the README): the Postmart headers, and the
+ * spellings sellers type by hand.
+ */
+const SELLER_COLUMNS: ColumnSpec[] = [
+  col('externalId', 'Mã đơn hàng', ['Mã đơn', 'Mã ĐH', 'Số đơn', 'STT đơn'], true),
+  col('placedAt', 'Ngày đặt hàng', ['Ngày đặt', 'Ngày', 'Thời gian']),
+  col('name', 'Tên người nhận', ['Người nhận', 'Họ tên', 'Họ và tên', 'Khách hàng', 'Tên khách'], true),
+  col('phone', 'Số điện thoại', ['SĐT', 'Điện thoại', 'SĐT người nhận'], true),
+  col('address', 'Địa chỉ', ['Địa chỉ nhận hàng', 'Địa chỉ giao hàng'], true),
+  col('ward', 'Phường/Xã', ['Xã/Phường', 'Phường', 'Xã']),
+  col('district', 'Quận/Huyện', ['Huyện/Quận', 'Quận', 'Huyện']),
+  col('province', 'Tỉnh/Thành phố', ['Tỉnh/TP', 'Tỉnh', 'Thành phố']),
+  col('sku', 'Mã SKU', ['SKU', 'Mã sản phẩm', 'Mã hàng'], true),
+  col('quantity', 'Số lượng', ['SL'], true),
+  col('unitPrice', 'Đơn giá', ['Giá bán', 'Giá'], true),
+  col('shippingFee', 'Phí vận chuyển', ['Phí giao hàng', 'Phí ship']),
+  col('payment', 'Thanh toán', ['Hình thức thanh toán', 'Phương thức thanh toán']),
+  col('note', 'Ghi chú', ['Ghi chú của khách', 'Ghi chú đơn hàng']),
+];
+
 export const SPREADSHEET_COLUMNS: Record<SpreadsheetSource, readonly ColumnSpec[]> = {
   postmart: POSTMART_COLUMNS,
   voso: VOSO_COLUMNS,
+  seller: SELLER_COLUMNS,
 };
 
 /** Plain-English names of the fields, for messages. */
@@ -367,7 +400,7 @@ export function readSpreadsheet(
       }
       continue;
     }
-    orders.push(toRawOrder(source, externalId, group.rows));
+    orders.push(toRawOrder(SPREADSHEET_CHANNEL[source], externalId, group.rows));
   }
   rowErrors.sort((a, b) => a.row - b.row);
   return { orders, rowErrors };
