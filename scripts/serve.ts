@@ -87,6 +87,10 @@ async function main(): Promise<void> {
   console.log(
     `  npm run stock -- report --url ${runtime.url} --cooperative ${demo.cooperatives[0]?.cooperativeId} --sku LYCHEE-LN-5KG --quantity 50 --harvested-at ${harvestDay}T06:00:00+07:00 --local-key`,
   );
+  console.log('Spreadsheet exports (CSV or XLSX) upload with the sandbox import key by default, e.g.');
+  console.log(
+    `  npm run import -- --url ${runtime.url} --source postmart events/channels/spreadsheet-postmart.xlsx`,
+  );
   console.log('Ctrl-C stops the server and DynamoDB Local.');
 }
 
