@@ -65,14 +65,17 @@ function deliveriesFor(
   const secrets = runtime.secrets;
   const deliveries: Delivery[] = [];
   const sheets: Record<'postmart' | 'voso', ScenarioOrder[]> = { postmart: [], voso: [] };
+  const uploads = { postmart: 0, voso: 0 };
   const flushSheet = (source: 'postmart' | 'voso') => {
     const rows = sheets[source];
     if (rows.length === 0) return;
     sheets[source] = [];
     const orders = rows.map((r) => r.order);
+    // Operators upload what the marketplace gave them: every other export is an XLSX workbook.
+    const format = uploads[source]++ % 2 === 1 ? 'xlsx' : 'csv';
     deliveries.push({
       channel: source,
-      encode: (now) => encodeSpreadsheet(orders, source, secrets, now),
+      encode: (now) => encodeSpreadsheet(orders, source, secrets, now, undefined, format),
       times: 1 + Math.max(0, ...rows.map((r) => Math.min(1, r.redeliveries))),
       orders: orders.length,
     });

@@ -141,6 +141,24 @@ function subtotalOf(order: EncodableOrder): number {
   return total;
 }
 
+/** A `dd/MM/yyyy HH:mm[:ss]` time (Vietnam) as its parts, or undefined for any other form. */
+function vietnameseParts(placedAt: string | number | undefined): number[] | undefined {
+  if (typeof placedAt !== 'string') return undefined;
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(placedAt.trim());
+  return m ? [m[3], m[2], m[1], m[4], m[5], m[6] ?? '0'].map(Number) : undefined;
+}
+
+/**
+ * A spreadsheet's order time, epoch seconds. `dd/MM/yyyy HH:mm` is read as Vietnam time here, not
+ * by `Date.parse` (which takes 05/06 as 6 May, in the machine's zone).
+ */
+function sheetEpochSeconds(placedAt: string | number | undefined, now: Date): number {
+  const parts = vietnameseParts(placedAt);
+  if (parts === undefined) return epochSecondsOf(placedAt, now);
+  const [y, mo, d, h, mi, s] = parts as [number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - 7 * 3600;
+}
+
 /** `dd/MM/yyyy HH:mm` in Asia/Ho_Chi_Minh, as Vietnamese spreadsheet exports write dates. */
 function vietnameseDateTime(epochSeconds: number): string {
   const d = new Date(epochSeconds * 1000 + 7 * 3600 * 1000);
@@ -665,7 +683,7 @@ export function spreadsheetCsv(orders: EncodableOrder[], source: SpreadsheetSour
     for (const line of order.lines) {
       const value: Record<string, string> = {
         externalId: order.externalId,
-        placedAt: vietnameseDateTime(epochSecondsOf(order.placedAt, now)),
+        placedAt: vietnameseDateTime(sheetEpochSeconds(order.placedAt, now)),
         name: order.buyer.name,
         phone: order.buyer.phone,
         address: parts.street ?? '',
@@ -719,7 +737,7 @@ export function spreadsheetXlsx(orders: EncodableOrder[], source: SpreadsheetSou
     for (const line of order.lines) {
       const value: Record<string, WriteCell> = {
         externalId: order.externalId,
-        placedAt: { dateTime: vietnamWallClock(epochSecondsOf(order.placedAt, now)) },
+        placedAt: { dateTime: vietnamWallClock(sheetEpochSeconds(order.placedAt, now)) },
         name: order.buyer.name,
         phone,
         address: parts.street ?? '',

@@ -71,6 +71,8 @@ export interface ScenarioOrder {
     provinceCode: string;
     wardCode?: string;
     phoneE164?: string;
+    /** A free-text chat that leaves part of the order unsaid: review with `uncertain_parse`. */
+    uncertainParse?: true;
   };
 }
 
@@ -239,6 +241,16 @@ const CHAT_ITEM_NAMES: Readonly<Record<string, string>> = {
   [SKU.honey]: 'chai mật ong vải',
   [SKU.yenTheChicken]: 'con gà đồi Yên Thế',
 };
+
+/** Share of free-text chat orders that leave something to guess (no box size, "vài", "như hôm qua"). */
+const VAGUE_CHAT_SHARE = 0.25;
+/** Added after the readable items, so the order still has lines, but not certain ones. */
+const VAGUE_CHAT_ADDITIONS: readonly string[] = [
+  'và 1 thùng vải như hôm qua,',
+  'thêm vài gói vải sấy nữa,',
+  'và 2 thùng vải nữa,',
+  'với mấy thùng vải 3kg như hôm qua,',
+];
 
 /** Prices as each kind of seller writes them. */
 type Rounding = 'x9k' | '5k' | '10k' | '1k';
@@ -556,6 +568,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
 
   // 3. The orders themselves.
   const rng = root.fork('orders');
+  // Its own stream, so drawing vague chats leaves every other order of the day as it was.
+  const vagueRng = root.fork('vague-chats');
   const ids = new IdFactory(root.fork('ids'));
   const uploads = new Map<Channel, number[]>([
     ['postmart', uploadTimes('postmart')],
@@ -570,6 +584,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     let quality: OrderQuality = 'clean';
     let mess: MessKind[] = [];
     let buyerPart: ReturnType<typeof generateBuyer> | undefined;
+    let uncertainParse = false;
 
     let order: RawOrder;
     if (d.exportMarket && exporter) {
@@ -633,6 +648,12 @@ export function generateScenario(options: ScenarioOptions): Scenario {
         const addr = typeof order.buyer.address === 'string' ? order.buyer.address : '';
         const items = lines.map((l) => `${l.quantity} ${CHAT_ITEM_NAMES[l.sku] ?? l.sku}`).join(' và ');
         order.note = `Cho mình ${items} giao ${addr}, sđt ${order.buyer.phone}`;
+        // Some buyers leave part of the order to guesswork: the parser must send those to review.
+        if (vagueRng.chance(VAGUE_CHAT_SHARE)) {
+          const vague = vagueRng.pick(VAGUE_CHAT_ADDITIONS);
+          order.note = `Cho mình ${items} ${vague} giao ${addr}, sđt ${order.buyer.phone}`;
+          uncertainParse = true;
+        }
       } else if (rng.chance(0.12)) {
         order.note = rng.pick(NOTES);
       }
@@ -662,6 +683,7 @@ export function generateScenario(options: ScenarioOptions): Scenario {
           mess,
           bad: buyerPart.bad,
           ...buyerPart.expected,
+          ...(uncertainParse ? { uncertainParse: true } : {}),
         }
       : {
           quality: 'clean',
