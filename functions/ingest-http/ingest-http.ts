@@ -1,13 +1,15 @@
 /**
  * Ingest edge, triggered by API Gateway HTTP API routes (channel webhooks, the portal order API,
  * spreadsheet uploads). Does the minimum synchronously: verify the raw-body signature, parse,
- * normalise, dedupe + persist, publish OrderReceived. Everything else happens off the queues, so
+ * normalise, dedupe + persist, publish OrderReceived (or, for a marketplace's cancel push,
+ * OrderCancelled for the order's deterministic id). Everything else happens off the queues, so
  * the answer comes well inside the providers' deadlines (Zalo ~2 s, TikTok ~3 s; F14).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type DomainEvent, domainEvent } from '../../events/catalog.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
+import { orderIdFor } from '../../shared/adapters/dynamodb/keys.js';
 import type { OrderRecord, OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { adapterLookup } from '../../shared/channels/index.js';
 import type {
@@ -20,6 +22,7 @@ import { normaliseOrder } from '../../shared/domain/normalise-order.js';
 import type { OrderStatus, RawOrder } from '../../shared/domain/order.js';
 import { type FieldIssue, ValidationError } from '../../shared/errors.js';
 import { errorResponse, json, toInboundRequest } from '../../shared/http.js';
+import { toNfc } from '../../shared/normalise/text.js';
 import { mapLimit } from '../../shared/concurrency.js';
 
 export interface IngestDeps {
@@ -118,6 +121,34 @@ export function buildIngestHandler(deps: IngestDeps) {
     try {
       const result = await adapter.handle(request, deps.channelContext);
       if (result.kind === 'direct') return answer(result.response);
+      if (result.kind === 'cancellations') {
+        // The same id the order has (or will have when it arrives): the cancel-order consumer
+        // releases its stock once, or leaves a tombstone that cancels it on arrival. A redelivered
+        // cancel publishes again and finds the order already cancelled.
+        const cancelled = result.cancellations.map((c) => ({
+          externalId: c.externalId,
+          // As normaliseOrder derives it: the NFC external id under its channel.
+          orderId: orderIdFor(c.channel, toNfc(c.externalId)),
+          reason: c.reason,
+        }));
+        await deps.publisher.publish(
+          cancelled.map((c) =>
+            domainEvent('OrderCancelled', {
+              version: 1,
+              correlationId,
+              orderId: c.orderId,
+              reason: c.reason,
+            }),
+          ),
+        );
+        deps.logger.info('channel cancellation', {
+          channel: adapter.channel,
+          orderIds: cancelled.map((c) => c.orderId),
+        });
+        return result.ack
+          ? answer(result.ack)
+          : json(202, { cancellations: cancelled.map((c) => ({ ...c, status: 'cancel_requested' })) });
+      }
       if (result.kind === 'ignored') {
         deps.logger.debug('channel event ignored', { channel: adapter.channel, reason: result.reason });
         return result.ack ? answer(result.ack) : json(200, { ignored: true, reason: result.reason });

@@ -5,8 +5,8 @@
  * signs no timestamp, so replays are absorbed by dedupe on the trade order id.
  *
  * Only message_type 0 (trade order) with `order_status` "pending" (paid, or COD confirmed, waiting
- * for the seller to pack) creates an order; every other type and status is acknowledged and
- * ignored. Lazada pushes once per order LINE (`trade_order_line_id`), so one order arrives several
+ * for the seller to pack) creates an order; `order_status` "canceled" cancels it (OrderCancelled for
+ * the trade order's id, no fetch); every other type and status is acknowledged and ignored. Lazada pushes once per order LINE (`trade_order_line_id`), so one order arrives several
  * times: the dedupe key is `trade_order_id`, and the later pushes come back as duplicates.
  *
  * The push carries ids only: the order is read back through `MarketplaceClient.lazadaOrderDetail`,
@@ -28,6 +28,8 @@ import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest } fr
 import { idSchema, numberLikeSchema, parseOrThrow } from './validation.js';
 
 export const LAZADA_TRADE_ORDER = 0;
+/** Lazada spells it "canceled"; both spellings are read. */
+export const LAZADA_CANCEL_STATUSES: ReadonlySet<string> = new Set(['canceled', 'cancelled']);
 /** Paid (or COD confirmed) and waiting for the seller: the moment an order is ours to fill. */
 export const LAZADA_CREATE_STATUS = 'pending';
 
@@ -188,6 +190,18 @@ export const lazadaAdapter: ChannelAdapter = {
       return { kind: 'ignored', reason: `Lazada message_type ${message_type}` };
     }
     const push = parseOrThrow(lazadaPushSchema, json);
+    if (LAZADA_CANCEL_STATUSES.has(push.data.order_status)) {
+      return {
+        kind: 'cancellations',
+        cancellations: [
+          {
+            channel: 'lazada',
+            externalId: push.data.trade_order_id,
+            reason: `Lazada order status ${push.data.order_status}`,
+          },
+        ],
+      };
+    }
     if (push.data.order_status !== LAZADA_CREATE_STATUS) {
       return { kind: 'ignored', reason: `Lazada order status ${push.data.order_status}` };
     }

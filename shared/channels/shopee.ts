@@ -10,6 +10,9 @@
  * `ordersn` only, so the order is read back with v2 `order.get_order_detail`
  * (`response.order_list[]` with `recipient_address`, `item_list[]` with `model_sku`/`item_sku`,
  * `model_quantity_purchased`, `model_discounted_price`, `cod`, `total_amount`).
+ * Status CANCELLED cancels the order (OrderCancelled for the id the order has or will have), as does
+ * an order found CANCELLED at fetch time; IN_CANCEL (a buyer's request the seller may still refuse)
+ * is only acknowledged.
  */
 import { z } from 'zod';
 import type { RawOrder } from '../domain/order.js';
@@ -27,6 +30,7 @@ import { idSchema, isoFromEpochSeconds, numberLikeSchema, parseOrThrow } from '.
 
 export const SHOPEE_ORDER_STATUS_PUSH = 3;
 export const SHOPEE_CREATE_STATUS = 'READY_TO_SHIP';
+export const SHOPEE_CANCEL_STATUS = 'CANCELLED';
 /** Shopee counts any non-empty answer as a failed push. */
 export const SHOPEE_ACK: DirectResponse = { status: 200, body: '', contentType: 'text/plain' };
 
@@ -167,11 +171,24 @@ export const shopeeAdapter: ChannelAdapter = {
       return { kind: 'ignored', reason: `Shopee push code ${code}`, ack: SHOPEE_ACK };
     }
     const push = parseOrThrow(shopeePushSchema, json);
+    const cancel = (): AdapterResult => ({
+      kind: 'cancellations',
+      cancellations: [
+        {
+          channel: 'shopee',
+          externalId: push.data.ordersn,
+          reason: `Shopee order status ${SHOPEE_CANCEL_STATUS}`,
+        },
+      ],
+      ack: SHOPEE_ACK,
+    });
+    if (push.data.status === SHOPEE_CANCEL_STATUS) return cancel();
     if (push.data.status !== SHOPEE_CREATE_STATUS) {
       return { kind: 'ignored', reason: `Shopee order status ${push.data.status}`, ack: SHOPEE_ACK };
     }
     const order = await fetchOrder(ctx, push.data.ordersn);
-    if (order.order_status === 'CANCELLED' || order.order_status === 'IN_CANCEL') {
+    if (order.order_status === SHOPEE_CANCEL_STATUS) return cancel();
+    if (order.order_status === 'IN_CANCEL') {
       return { kind: 'ignored', reason: `Shopee order ${order.order_status} before fetch`, ack: SHOPEE_ACK };
     }
     return { kind: 'orders', orders: [shopeeOrderToRawOrder(order)], ack: SHOPEE_ACK };

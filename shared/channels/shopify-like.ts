@@ -7,7 +7,9 @@
  * `x-sapo-hmac-sha256`. No timestamp is signed, so replays are absorbed by dedupe on the order `id`.
  *
  * Only topic `orders/create` creates an order (a delivery without a topic header is read as one,
- * the route being subscribed to that topic); other topics are acknowledged and ignored.
+ * the route being subscribed to that topic); topic `orders/cancelled` (body: the order, with `id`
+ * and `cancel_reason`) cancels it: OrderCancelled for the id the order has or will have. Other
+ * topics are acknowledged and ignored.
  *
  * ```json
  * { "id": 1000123456, "name": "#1001", "created_at": "2026-06-15T09:12:00+07:00",
@@ -33,6 +35,9 @@ import type {
 import { idSchema, numberLikeSchema, parseOrThrow } from './validation.js';
 
 export const ORDER_CREATE_TOPIC = 'orders/create';
+export const ORDER_CANCELLED_TOPIC = 'orders/cancelled';
+
+const cancelledOrderSchema = z.object({ id: idSchema, cancel_reason: z.string().nullish() });
 
 const text = z.string().trim().min(1);
 const optionalText = z.string().nullish();
@@ -183,6 +188,20 @@ export function shopifyLikeAdapter(platform: ShopifyLikePlatform): ChannelAdapte
     async handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult> {
       verifyShopifyLikeSignature(request, platform, platform.secret(ctx.secrets));
       const topic = request.headers[platform.topicHeader]?.trim() || ORDER_CREATE_TOPIC;
+      if (topic === ORDER_CANCELLED_TOPIC) {
+        const cancelled = parseOrThrow(cancelledOrderSchema, readJsonBody(request.rawBody));
+        const why = cancelled.cancel_reason?.trim();
+        return {
+          kind: 'cancellations',
+          cancellations: [
+            {
+              channel: platform.channel,
+              externalId: cancelled.id,
+              reason: `${platform.channel} ${ORDER_CANCELLED_TOPIC}${why ? ` (${why})` : ''}`,
+            },
+          ],
+        };
+      }
       if (topic !== ORDER_CREATE_TOPIC)
         return { kind: 'ignored', reason: `${platform.channel} topic ${topic}` };
       const order = parseOrThrow(shopifyLikeOrderSchema, readJsonBody(request.rawBody));

@@ -8,7 +8,9 @@
  * ready to ship) creates an order. The push carries ids only, so the order is read back with Get
  * Order Detail (API version 202309: `data.orders[]` with `recipient_address`, `line_items[]` of ONE
  * unit each, prices as decimal strings, `is_cod` / `payment_method_name`).
- * Every other type or status is acknowledged and ignored.
+ * Status CANCELLED (or CANCEL) cancels the order: no detail fetch, the edge publishes OrderCancelled
+ * for the id the order has (or will have), and an order found CANCELLED at fetch time is cancelled
+ * the same way. Every other type or status is acknowledged and ignored.
  */
 import { z } from 'zod';
 import type { RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
@@ -21,6 +23,8 @@ import { idSchema, isoFromEpochSeconds, numberLikeSchema, parseOrThrow } from '.
 export const TIKTOK_ORDER_STATUS_CHANGE = 1;
 /** The status at which an order is paid (or COD) and waits for the seller to ship. */
 export const TIKTOK_CREATE_STATUS = 'AWAITING_SHIPMENT';
+/** Statuses that mean the whole order is cancelled. */
+export const TIKTOK_CANCEL_STATUSES: ReadonlySet<string> = new Set(['CANCELLED', 'CANCEL']);
 
 const text = z.string().trim().min(1);
 
@@ -202,13 +206,18 @@ export const tiktokAdapter: ChannelAdapter = {
       return { kind: 'ignored', reason: `TikTok webhook type ${type}` };
     }
     const push = parseOrThrow(tiktokWebhookSchema, json);
+    const cancel = (status: string): AdapterResult => ({
+      kind: 'cancellations',
+      cancellations: [
+        { channel: 'tiktok', externalId: push.data.order_id, reason: `TikTok Shop order status ${status}` },
+      ],
+    });
+    if (TIKTOK_CANCEL_STATUSES.has(push.data.order_status)) return cancel(push.data.order_status);
     if (push.data.order_status !== TIKTOK_CREATE_STATUS) {
       return { kind: 'ignored', reason: `TikTok order status ${push.data.order_status}` };
     }
     const order = await fetchOrder(ctx, push.data.order_id);
-    if (order.status === 'CANCELLED') {
-      return { kind: 'ignored', reason: 'TikTok order cancelled before fetch' };
-    }
+    if (TIKTOK_CANCEL_STATUSES.has(order.status)) return cancel(order.status);
     const raw = tiktokOrderToRawOrder(order);
     if (raw.lines.length === 0) return { kind: 'ignored', reason: 'every TikTok line item is cancelled' };
     return { kind: 'orders', orders: [raw] };

@@ -26,10 +26,23 @@ export interface DirectResponse {
 export type AdapterResult =
   /** Orders to ingest. `ack` overrides the default 2xx JSON answer (e.g. Shopee wants an empty body). */
   | { kind: 'orders'; orders: RawOrder[]; ack?: DirectResponse; rowErrors?: RowError[] }
+  /**
+   * The provider cancelled these orders (TikTok/Shopee/Lazada status pushes, Haravan/Sapo
+   * `orders/cancelled`): the edge publishes OrderCancelled for the id each order has or would have.
+   */
+  | { kind: 'cancellations'; cancellations: ChannelCancellation[]; ack?: DirectResponse }
   /** Authentic, but nothing to ingest (Messenger echo/delivery/read, a status we don't act on). */
   | { kind: 'ignored'; reason: string; ack?: DirectResponse }
   /** The adapter answers directly (Messenger GET hub.challenge). */
   | { kind: 'direct'; response: DirectResponse };
+
+/** An order the provider says is cancelled: its dedupe key, as for the order itself. */
+export interface ChannelCancellation {
+  channel: Channel;
+  externalId: string;
+  /** Plain words, e.g. `TikTok order status CANCELLED`. */
+  reason: string;
+}
 
 /** A spreadsheet row that could not be read; the good rows still go through. */
 export interface RowError {

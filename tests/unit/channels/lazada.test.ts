@@ -122,6 +122,21 @@ describe('Lazada adapter (POST /v1/webhooks/lazada)', () => {
     expect(ctx.sandbox.stats.lazadaCalls).toBe(0);
   });
 
+  it('turns order_status canceled into a cancellation of the trade order, without fetching', async () => {
+    const ctx = seeded();
+    const result = await lazadaAdapter.handle(
+      inbound(lazadaRequest(push({ order_status: 'canceled', trade_order_id: 1254870312654321 }), secrets)),
+      ctx,
+    );
+    expect(result).toEqual({
+      kind: 'cancellations',
+      cancellations: [
+        { channel: 'lazada', externalId: '1254870312654321', reason: 'Lazada order status canceled' },
+      ],
+    });
+    expect(ctx.sandbox.stats.lazadaCalls).toBe(0);
+  });
+
   it('F12: a push without data.trade_order_id fails naming it, before any fetch', async () => {
     const ctx = seeded();
     const body = JSON.stringify({

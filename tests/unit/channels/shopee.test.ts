@@ -61,7 +61,27 @@ describe('Shopee adapter (POST /v1/webhooks/shopee)', () => {
     expect(ctx.sandbox.stats.shopeeCalls).toBe(0);
   });
 
-  it.each(['UNPAID', 'PROCESSED', 'SHIPPED', 'COMPLETED', 'IN_CANCEL', 'CANCELLED'])(
+  it('turns status CANCELLED into a cancellation of the same ordersn, with the empty ack and no read-back', async () => {
+    const ctx = seeded();
+    const result = await shopeeAdapter.handle(
+      inbound(shopeeRequest(push({ status: 'CANCELLED' }), secrets)),
+      ctx,
+    );
+    expect(result).toEqual({
+      kind: 'cancellations',
+      cancellations: [
+        {
+          channel: 'shopee',
+          externalId: JSON.parse(push()).data.ordersn,
+          reason: 'Shopee order status CANCELLED',
+        },
+      ],
+      ack: SHOPEE_ACK,
+    });
+    expect(ctx.sandbox.stats.shopeeCalls).toBe(0);
+  });
+
+  it.each(['UNPAID', 'PROCESSED', 'SHIPPED', 'COMPLETED', 'IN_CANCEL'])(
     'ignores status %s with the empty ack',
     async (status) => {
       const ctx = seeded();

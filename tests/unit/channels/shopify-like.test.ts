@@ -101,6 +101,29 @@ describe.each(platforms)('$name orders/create webhook', (p) => {
     expect(result).toEqual({ kind: 'ignored', reason: `${p.name} topic orders/paid` });
   });
 
+  it('turns topic orders/cancelled into a cancellation of the same order id; a tampered one is refused', async () => {
+    const body = JSON.stringify(
+      order({ cancel_reason: 'inventory', cancelled_at: '2026-06-15T10:00:00+07:00' }),
+    );
+    const result = await p.adapter.handle(inbound(p.request(body, 'orders/cancelled')), context());
+    expect(result).toEqual({
+      kind: 'cancellations',
+      cancellations: [
+        { channel: p.name, externalId: '1004283799', reason: `${p.name} orders/cancelled (inventory)` },
+      ],
+    });
+    await expect(
+      p.adapter.handle(tampered(inbound(p.request(body, 'orders/cancelled'))), context()),
+    ).rejects.toThrow(InvalidSignatureError);
+    const noId = await thrown(() =>
+      p.adapter.handle(
+        inbound(p.request(JSON.stringify({ cancel_reason: null }), 'orders/cancelled')),
+        context(),
+      ),
+    );
+    expect((noId as ValidationError).issues).toEqual([expect.objectContaining({ field: 'id' })]);
+  });
+
   it('F12: an order without its id fails naming `id`; a line without sku names it', async () => {
     const { id: _id, ...withoutId } = order();
     const error = await thrown(() =>

@@ -94,7 +94,34 @@ describe('TikTok Shop adapter (POST /v1/webhooks/tiktok)', () => {
     );
   });
 
-  it.each(['UNPAID', 'ON_HOLD', 'AWAITING_COLLECTION', 'CANCEL', 'DELIVERED'])(
+  it.each(['CANCELLED', 'CANCEL'])(
+    'turns status %s into a cancellation of the same order id, without reading the order',
+    async (status) => {
+      const ctx = seeded();
+      const result = await tiktokAdapter.handle(
+        inbound(tiktokRequest(push({}, { order_status: status }), secrets)),
+        ctx,
+      );
+      expect(result).toEqual({
+        kind: 'cancellations',
+        cancellations: [
+          {
+            channel: 'tiktok',
+            externalId: '576486316948490001',
+            reason: `TikTok Shop order status ${status}`,
+          },
+        ],
+      });
+      expect(ctx.sandbox.stats.tiktokCalls).toBe(0);
+    },
+  );
+
+  it('refuses a tampered cancel push', async () => {
+    const request = inbound(tiktokRequest(push({}, { order_status: 'CANCELLED' }), secrets));
+    await expect(tiktokAdapter.handle(tampered(request), seeded())).rejects.toThrow(InvalidSignatureError);
+  });
+
+  it.each(['UNPAID', 'ON_HOLD', 'AWAITING_COLLECTION', 'DELIVERED'])(
     'ignores status %s without reading the order',
     async (status) => {
       const ctx = seeded();
