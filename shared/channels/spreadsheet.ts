@@ -5,7 +5,7 @@
  * `x-signature` over the raw bytes; see api-key-auth.ts). The Content-Type picks the reader:
  * `text/csv` (UTF-8, BOM allowed; `,` or `;` delimited) or
  * `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` (XLSX, first sheet; see
- * xlsx.ts); anything else is a 415. Files over 5 MiB, over 5,000 rows, or an XLSX that unpacks past
+ * xlsx.ts); anything else is a 415. Files over 4 MiB, over 5,000 rows, or an XLSX that unpacks past
  * 48 MiB (a zip bomb) are refused with 413 before any order is read.
  *
  * The header row is the first row (of the first ten) where at least three cells are known headers
@@ -41,8 +41,11 @@ import { type CellKind, readFirstSheet, XlsxFormatError, XlsxTooLargeError } fro
 
 export const CSV_CONTENT_TYPE = 'text/csv';
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-/** Upload limits: the raw body, and the data rows of one file. */
-export const MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024;
+/**
+ * Upload limits: the raw body, and the data rows of one file. 4 MiB because API Gateway hands a
+ * binary body to Lambda base64-encoded (4/3 larger) and a synchronous invocation takes at most 6 MB.
+ */
+export const MAX_SPREADSHEET_BYTES = 4 * 1024 * 1024;
 export const MAX_SPREADSHEET_ROWS = 5000;
 /** How many rows from the top may hold a title above the header row. */
 const HEADER_SEARCH_ROWS = 10;
@@ -479,7 +482,7 @@ export const spreadsheetAdapter: ChannelAdapter = {
     const format = formatOf(request);
     if (request.rawBody.length > MAX_SPREADSHEET_BYTES) {
       throw new PayloadTooLargeError(
-        `The file is ${request.rawBody.length} bytes; at most ${MAX_SPREADSHEET_BYTES} (5 MiB) per upload, split it`,
+        `The file is ${request.rawBody.length} bytes; at most ${MAX_SPREADSHEET_BYTES} (4 MiB) per upload, split it`,
       );
     }
     const records =

@@ -544,11 +544,11 @@ describe('XLSX spreadsheet upload over HTTP', () => {
     expect(await storedOrders('postmart', 'PM-X415')).toHaveLength(0);
   });
 
-  it('refuses an upload over 5 MiB with 413 JSON', async () => {
+  it('refuses an upload over 4 MiB with 413 JSON (base64 in the Lambda event must stay under 6 MB)', async () => {
     const big = Buffer.concat([writeXlsx([XLSX_HEADER]), Buffer.alloc(6 * 1024 * 1024)]);
     const answer = await send(spreadsheetRequest(big, 'postmart', runtime.secrets, clock()));
     expect(answer.status).toBe(413);
-    expect(JSON.parse(answer.text).message).toMatch(/at most 5242880/);
+    expect(JSON.parse(answer.text).message).toMatch(/at most 4194304 \(4 MiB\)/);
   });
 });
 

@@ -200,7 +200,13 @@ describe('local HTTP API: request bodies', () => {
 
   test('binary and non-text bodies arrive base64-encoded, every byte kept', async () => {
     const bytes = Buffer.concat([randomBytes(512), Buffer.from([0xff, 0xfe, 0x00, 0xc3])]);
-    for (const contentType of ['application/octet-stream', 'multipart/form-data; boundary=x', undefined]) {
+    for (const contentType of [
+      'application/octet-stream',
+      'multipart/form-data; boundary=x',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', // an XLSX upload
+      'text/csv', // a CSV saved in a legacy code page: not UTF-8, so base64 too
+      undefined,
+    ]) {
       events = [];
       const headers: OutgoingHttpHeaders = contentType === undefined ? {} : { 'content-type': contentType };
       const reply = await call(server, 'POST', '/v1/orders', { headers, body: bytes });
