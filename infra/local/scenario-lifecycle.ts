@@ -1,10 +1,13 @@
 /**
  * The rest of the harvest day in the scenario, over the same HTTP API: some buyers cancel (a few
- * before their order even reaches us, F06), cooperatives report an afternoon harvest for the
+ * before their order even reaches us, F06; TikTok Shop and Shopee say so with their own CANCELLED
+ * status pushes, portal sellers through /v1/cancellations), cooperatives report an afternoon harvest for the
  * products that ran short (backorders are retried), and at 20:30 an operator's sweep expires the
  * backorders still waiting (fresh lychee waits hours, not days).
  */
 import { signApiKeyRequest } from '../../shared/channels/api-key-auth.js';
+import { encodeShopee, encodeTiktok, requestUrlPath } from '../../shared/channels/encoders.js';
+import type { RawOrder } from '../../shared/domain/order.js';
 import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import type { Scenario } from '../../shared/demo/scenario.js';
@@ -51,6 +54,40 @@ function operatorKey(runtime: LocalRuntime): { keyId: string; secret: string } {
   return { keyId, secret: value };
 }
 
+/**
+ * A buyer's cancel as its channel sends it: TikTok Shop and Shopee push their CANCELLED status to
+ * the webhook (202 / Shopee's empty 200), portal sellers post to /v1/cancellations (202).
+ */
+async function sendCancel(
+  runtime: LocalRuntime,
+  order: RawOrder,
+  reason: string,
+  key: { keyId: string; secret: string },
+  now: Date,
+): Promise<number> {
+  if (order.channel === 'tiktok' || order.channel === 'shopee') {
+    const { request } =
+      order.channel === 'tiktok'
+        ? encodeTiktok(order, runtime.secrets, now, { status: 'CANCELLED' })
+        : encodeShopee(order, runtime.secrets, now, { status: 'CANCELLED' });
+    const response = await fetch(`${runtime.url}${requestUrlPath(request)}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+    });
+    await response.arrayBuffer();
+    return order.channel === 'shopee' && response.status === 200 ? 202 : response.status;
+  }
+  const response = await signedPost(
+    runtime,
+    '/v1/cancellations',
+    { channel: order.channel, externalId: order.externalId, reason },
+    key,
+    now,
+  );
+  return response.status;
+}
+
 /** Every `every`-th cancellable order, offset so the two samples do not overlap. */
 function sample(scenario: Scenario, every: number, offset: number) {
   return scenario.orders
@@ -68,14 +105,8 @@ export async function cancelBeforeArrival(
   const key = operatorKey(runtime);
   const orders = sample(scenario, 150, 7);
   await mapLimit(orders, 8, async (order) => {
-    const response = await signedPost(
-      runtime,
-      '/v1/cancellations',
-      { channel: order.channel, externalId: order.externalId, reason: 'buyer cancelled on the marketplace' },
-      key,
-      now(),
-    );
-    if (response.status !== 202) throw new Error(`cancel before arrival answered ${response.status}`);
+    const status = await sendCancel(runtime, order, 'buyer cancelled on the marketplace', key, now());
+    if (status !== 202) throw new Error(`cancel before arrival answered ${status}`);
   });
   return orders.length;
 }
@@ -99,14 +130,8 @@ export async function restOfTheDay(
   // Buyers who change their mind after allocation: their stock comes back.
   const late = sample(scenario, 150, 77);
   await mapLimit(late, 8, async (order) => {
-    const response = await signedPost(
-      runtime,
-      '/v1/cancellations',
-      { channel: order.channel, externalId: order.externalId, reason: 'buyer changed their mind' },
-      key,
-      now(),
-    );
-    if (response.status !== 202) throw new Error(`cancel answered ${response.status}`);
+    const status = await sendCancel(runtime, order, 'buyer changed their mind', key, now());
+    if (status !== 202) throw new Error(`cancel answered ${status}`);
   });
   facts.cancelsAfterAllocation = late.length;
   await runtime.drain();
