@@ -273,13 +273,18 @@ export function excelSerialToText(serial: number, date1904: boolean): string {
   )}:${two(d.getUTCSeconds())}`;
 }
 
-/** A number as Excel wrote it; integers in exponent notation (1.2345E+17) written out in full. */
-function numberText(raw: string): string {
+/**
+ * A number as Excel shows it: integers digit for digit as written (long ids keep every digit),
+ * exponent notation (1.2345E+17) written out, and binary noise from formulas (30000.000000000004,
+ * 0.30000000000000004) rounded to Excel's 15 significant digits.
+ */
+export function numberText(raw: string): string {
   const text = raw.trim();
-  if (!/e/i.test(text)) return text;
+  if (/^-?\d+$/.test(text)) return text;
   const n = Number(text);
-  if (Number.isFinite(n) && Number.isInteger(n)) return BigInt(n).toString();
-  return Number.isFinite(n) ? String(n) : text;
+  if (!Number.isFinite(n)) return text;
+  const shown = Number(n.toPrecision(15));
+  return Number.isInteger(shown) ? BigInt(shown).toString() : String(shown);
 }
 
 function columnIndex(ref: string): number | undefined {

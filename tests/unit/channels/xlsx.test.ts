@@ -17,6 +17,7 @@ import type { AdapterResult } from '../../../shared/channels/types.js';
 import {
   excelSerialToText,
   isDateFormatCode,
+  numberText,
   readFirstSheet,
   type WriteCell,
   writeXlsx,
@@ -139,6 +140,16 @@ describe('XLSX reader', () => {
       { text: '123456789012340000', kind: 'number' },
       { text: '15/06/2026 08:10:00', kind: 'date' },
     ]);
+  });
+
+  it('shows numbers as Excel does: integers digit for digit, exponents written out, formula noise rounded', () => {
+    expect(numberText('199000')).toBe('199000');
+    expect(numberText('576486316948490001')).toBe('576486316948490001');
+    expect(numberText('30000.000000000004')).toBe('30000');
+    expect(numberText('0.30000000000000004')).toBe('0.3');
+    expect(numberText('1.5')).toBe('1.5');
+    expect(numberText('1.2345678901234E+17')).toBe('123456789012340000');
+    expect(numberText('-2')).toBe('-2');
   });
 
   it('tells date formats from number formats, and converts 1900-system serials', () => {
