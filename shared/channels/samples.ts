@@ -176,7 +176,7 @@ export const SAMPLE_ORDERS = {
       placedAt: '2026-06-15T09:02:00+07:00',
       buyer: {
         name: 'Phạm Thu Trang',
-        phone: '0222 3854 777',
+        phone: '+84 983 111 222',
         address: { street: 'Số 3 Ngô Gia Tự', ward: 'Phường Kinh Bắc', province: 'Tỉnh Bắc Ninh' },
       },
       lines: [{ sku: 'LYCHEE-LN-10KG', quantity: 1, unitPrice: '395.000' }],

@@ -255,7 +255,7 @@ describe('spreadsheet adapter with XLSX', () => {
       shippingFee: '30000',
       paymentMethod: 'cod',
     });
-    expect(result.orders[1]!.buyer.phone).toBe('02223854777');
+    expect(result.orders[1]!.buyer.phone).toBe('+84 983 111 222'); // typed as text: kept as typed
   });
 
   it('verifies the signature over the raw XLSX bytes', async () => {
