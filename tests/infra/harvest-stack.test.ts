@@ -608,10 +608,11 @@ describe('reallocation (issue 4): declines and growing-area suspensions', () => 
       template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }),
     );
     expect(routes).toHaveLength(1);
-    const target = (routes[0]?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
+    const route = defined(routes[0], routeKey);
+    const target = (route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
       'Fn::Join'
     ][1];
     expect(referenced(resource(target[1].Ref).Properties.IntegrationUri)).toBe(functionId('commandHttp'));
-    expect(routes[0]?.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+    expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
   });
 });
