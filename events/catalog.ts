@@ -43,6 +43,11 @@ export const orderReceived = z.object({
   exporterId: z.string().optional(),
   /** The stored order's version when published; allocation checks it instead of re-reading. */
   orderVersion: z.number().int().positive().optional(),
+  /**
+   * Set when only part of the order is to be allocated again (an allocation was declined or its
+   * growing-area code suspended): `lines` are that remainder; allocation re-reads the order.
+   */
+  reallocation: z.object({ reason: z.string() }).optional(),
 });
 
 export const orderRejected = z.object({
@@ -97,6 +102,17 @@ export const allocationReleased = z.object({
   cooperativeId: id,
   lines: z.array(allocationLine).min(1),
   reason: z.string(),
+});
+
+/** An operator suspended a growing-area code for a market (mid-season): its open allocations move. */
+export const growingAreaSuspended = z.object({
+  ...base,
+  code: id,
+  market,
+  cooperativeId: id,
+  reason: z.string(),
+  /** Business date (Asia/Ho_Chi_Minh) from which pickups may no longer use the code. */
+  effectiveFrom: z.iso.date(),
 });
 
 export const pickupRequested = z.object({
@@ -181,6 +197,7 @@ export const EVENT_CATALOG = {
   OrderExpired: { source: SOURCES.orders, schema: orderExpired },
   StockReported: { source: SOURCES.stock, schema: stockReported },
   AllocationReleased: { source: SOURCES.stock, schema: allocationReleased },
+  GrowingAreaSuspended: { source: SOURCES.stock, schema: growingAreaSuspended },
   PickupRequested: { source: SOURCES.logistics, schema: pickupRequested },
   PickupBooked: { source: SOURCES.logistics, schema: pickupBooked },
   PickupFailed: { source: SOURCES.logistics, schema: pickupFailed },

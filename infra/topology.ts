@@ -109,7 +109,7 @@ const functions = {
   commandHttp: {
     entry: 'functions/command-http/handler.ts',
     description:
-      'Signed commands: cooperatives report and adjust stock, channels and operators cancel orders, backorder expiry',
+      'Signed commands: cooperatives report and adjust stock and decline allocations, channels and operators cancel orders, backorder expiry, growing-area suspension',
     timeoutSeconds: 10,
     memoryMb: 512,
     table: 'readwrite',
@@ -127,6 +127,16 @@ const functions = {
     entry: 'functions/retry-backorders/handler.ts',
     description: 'On reported stock, sends the product’s backorders back to allocation (or expires them)',
     timeoutSeconds: 30,
+    memoryMb: 256,
+    table: 'readwrite',
+    publishes: true,
+  },
+  // Reallocation (issue 4): a growing-area code suspended mid-season moves its open allocations.
+  moveSuspendedAllocations: {
+    entry: 'functions/move-suspended-allocations/handler.ts',
+    description:
+      'On a suspended growing-area code, releases and re-allocates the open export allocations packed under it',
+    timeoutSeconds: 60,
     memoryMb: 256,
     table: 'readwrite',
     publishes: true,
@@ -190,6 +200,16 @@ const queues = {
     maxConcurrency: 2,
     why: 'Stock reports are few; low concurrency keeps two reports of one product from racing for the same backorders',
   },
+  // Reallocation (issue 4).
+  suspension: {
+    consumer: 'moveSuspendedAllocations',
+    batchSize: 1,
+    batchingWindowSeconds: 0,
+    visibilityTimeoutSeconds: 6 * functions.moveSuspendedAllocations.timeoutSeconds,
+    maxReceiveCount: 5,
+    maxConcurrency: 2,
+    why: 'Suspensions are rare and each may move many allocations: one per invocation, never lost',
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
@@ -244,6 +264,13 @@ const rules: RuleSpec[] = [
     pattern: { source: [EVENT_SOURCES.stock], 'detail-type': ['StockReported'] },
     target: 'restock',
   },
+  // Reallocation (issue 4).
+  {
+    name: 'SuspensionsToMove',
+    description: 'A suspended growing-area code moves the open export allocations packed under it',
+    pattern: { source: [EVENT_SOURCES.stock], 'detail-type': ['GrowingAreaSuspended'] },
+    target: 'suspension',
+  },
 ];
 
 const routes: RouteSpec[] = [
@@ -270,6 +297,13 @@ const routes: RouteSpec[] = [
   { method: 'POST', path: '/v1/orders/{orderId}/cancel', function: 'commandHttp' },
   { method: 'POST', path: '/v1/cancellations', function: 'commandHttp' },
   { method: 'POST', path: '/v1/backorders/expire', function: 'commandHttp' },
+  // Reallocation (issue 4).
+  {
+    method: 'POST',
+    path: '/v1/cooperatives/{cooperativeId}/allocations/{allocationId}/decline',
+    function: 'commandHttp',
+  },
+  { method: 'POST', path: '/v1/growing-areas/{code}/suspension', function: 'commandHttp' },
 ];
 
 const table = {

@@ -58,6 +58,10 @@ function qualityRows(r: HarvestReport): Array<[string, string | number]> {
       'cancellations',
       `${q.cancellations.cancelled} cancelled (${l ? `${l.cancelsBeforeArrival} before arrival, ${l.cancelsAfterAllocation} after` : 'requested'}); ${q.cancellations.allocationsReleased} allocations, ${q.cancellations.unitsReleased} units released; ${q.cancellations.withPickupBooked} had a courier booked`,
     ],
+    [
+      're-allocation',
+      `${q.reallocation.declined} declined by their cooperative${l ? ` (${l.declinesAccepted} of ${l.declinesSent} declines)` : ''}, ${q.reallocation.movedBySuspension} moved by a suspended growing-area code${l?.suspension ? ` (${l.suspension.code}, ${l.suspension.market})` : ''}; ${q.reallocation.reallocated} orders re-allocated, ${q.reallocation.backorderedAfterRelease} backordered after release`,
+    ],
     ...(l
       ? ([
           ['afternoon restock', `${l.restockBatches} batches, ${l.restockUnits} units`],
@@ -152,6 +156,7 @@ function render(r: HarvestReport): string {
       ['duplicate orders', ok(r.invariants.duplicateOrders)],
       ['duplicate pickups', ok(r.invariants.duplicatePickups)],
       ['pickups booked after release', ok(r.invariants.pickupsAfterRelease)],
+      ['re-allocated to a cooperative that declined', ok(r.invariants.reallocatedToDecliner)],
     ]),
     ...(dlq.length
       ? [

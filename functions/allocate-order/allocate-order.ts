@@ -51,6 +51,11 @@ export interface AllocateDeps {
   backorderPolicy?: BackorderPolicy;
   /** How often the day's load of every cooperative is re-read (fair share across containers). */
   dayLoadTtlMs?: number;
+  /**
+   * How long valid growing-area codes are cached. Safety does not depend on it (the reservation
+   * transaction checks every code it uses is still valid); it bounds wasted re-plans.
+   */
+  codeTtlMs?: number;
 }
 
 /** The part of an order allocation works from. */
@@ -64,6 +69,16 @@ interface AllocationSubject {
   market?: ExportMarket;
   exporterId?: string;
   correlationId: string;
+  /**
+   * Set when only part of an order is allocated again (a decline or a suspended code released one
+   * of its allocations): the order is `reallocating`, `lines` are its pending lines, and
+   * cooperatives that already hold (or declined) an allocation of it are not candidates.
+   */
+  reallocation?: {
+    excluded: string[];
+    /** Unfilled lines of its earlier partial allocation: they stay unfilled. */
+    keepBackorderedLines: Array<{ sku: string; quantity: number }>;
+  };
 }
 
 /** Orders received after this local hour are picked up the next business day. */
@@ -93,6 +108,29 @@ export function allocatedEvent(a: AllocationRecord): DomainEvent {
   });
 }
 
+/**
+ * The growing-area codes an export plan's batches are packed under, one per (cooperative, code):
+ * the reservation checks each is still valid when it commits.
+ */
+function codeChecksOf(
+  plan: AllocationPlan,
+  pool: readonly Candidate[],
+  market: ExportMarket | undefined,
+): Array<{ cooperativeId: string; market: ExportMarket; code: string }> {
+  if (!market) return [];
+  const checks = new Map<string, { cooperativeId: string; market: ExportMarket; code: string }>();
+  for (const part of plan.parts)
+    for (const line of part.lines) {
+      const batch = pool.find(
+        (c) => c.cooperativeId === part.cooperativeId && c.batchId === line.batchId && c.sku === line.sku,
+      );
+      const code = batch?.growingAreaCodes[market];
+      if (code)
+        checks.set(`${part.cooperativeId}#${code}`, { cooperativeId: part.cooperativeId, market, code });
+    }
+  return [...checks.values()];
+}
+
 export function buildAllocateOrderHandler(deps: AllocateDeps) {
   const now = deps.now ?? (() => new Date());
   const ttl = deps.candidateTtlMs ?? 1_000;
@@ -100,7 +138,9 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
   const candidateCache = new Map<string, { at: number; list: Candidate[]; loading?: Promise<Candidate[]> }>();
-  const codeCache = new Map<ExportMarket, { at: number; loading: Promise<Set<string>> }>();
+  // Keyed by market and day: validity depends on the pickup day (suspensions take effect on a date).
+  const codeCache = new Map<string, { at: number; loading: Promise<Set<string>> }>();
+  const codeTtl = deps.codeTtlMs ?? 5_000;
   /** Units this container reserved per cooperative and pickup day; the table's condition is the truth. */
   const usedByCoopDay = new Map<string, number>();
   const fullCoopDays = new Set<string>();
@@ -149,13 +189,14 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     return entry.list;
   }
 
-  async function validCodes(market: ExportMarket, onDate: string): Promise<Set<string>> {
-    const cached = codeCache.get(market);
-    if (cached && Date.now() - cached.at < 30_000) return cached.loading;
+  async function validCodes(market: ExportMarket, onDate: string, fresh = false): Promise<Set<string>> {
+    const cached = codeCache.get(`${market}#${onDate}`);
+    if (cached && !fresh && Date.now() - cached.at < codeTtl) return cached.loading;
     const loading = deps.allocations
       .loadGrowingAreaCodes(market)
       .then((codes) => new Set(codes.filter((c) => isGrowingAreaValid(c, onDate)).map((c) => c.code)));
-    codeCache.set(market, { at: Date.now(), loading });
+    codeCache.set(`${market}#${onDate}`, { at: Date.now(), loading });
+    loading.catch(() => codeCache.delete(`${market}#${onDate}`));
     return loading;
   }
 
@@ -202,6 +243,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
    */
   async function subjectOf(event: BusEvent<'OrderReceived'>): Promise<AllocationSubject | undefined> {
     const d = event.detail;
+    if (d.reallocation) return reallocationSubject(d.orderId, d.orderVersion);
     if (d.orderVersion !== undefined) {
       return {
         orderId: d.orderId,
@@ -234,6 +276,41 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     };
   }
 
+  /**
+   * A re-allocation: the order is read (consistently) with its allocations, so only its pending
+   * lines are allocated and never to a cooperative that declined it or already holds a part of it
+   * (one allocation per cooperative and order). Anything else than `reallocating` at the version
+   * the message carries means another run (or a cancel) got there first.
+   */
+  async function reallocationSubject(
+    orderId: string,
+    version: number | undefined,
+  ): Promise<AllocationSubject | undefined> {
+    const order = await deps.orders.get(orderId, true);
+    if (!order) throw new Error(`order ${orderId} not found (re-allocation of an unknown order)`);
+    if (order.status !== 'reallocating' || (version !== undefined && order.version !== version)) {
+      await republish(order);
+      return undefined;
+    }
+    const held = await deps.allocations.getAllocations(orderId, true);
+    const pending = order.pendingLines?.length ? order.pendingLines : order.lines;
+    return {
+      orderId,
+      version: order.version,
+      lines: pending.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      receivedAt: order.receivedAt,
+      provinceCode: order.destination.provinceCode,
+      wardCode: order.destination.wardCode,
+      market: order.export?.market,
+      exporterId: order.export?.exporterId,
+      correlationId: order.correlationId,
+      reallocation: {
+        excluded: [...new Set([...(order.excludedCooperatives ?? []), ...held.map((a) => a.cooperativeId)])],
+        keepBackorderedLines: order.backorderedLines ?? [],
+      },
+    };
+  }
+
   /** The order moved on (a retry allocated it, or it is no longer waiting): re-publish what it has. */
   async function alreadyHandled(orderId: string): Promise<void> {
     const current = await deps.orders.get(orderId);
@@ -263,7 +340,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       Date.parse(`${pickupDate}T17:00:00+07:00`) + transitDays(order.provinceCode, market) * DAY_MS,
     ).toISOString();
     const coops = await cooperatives.all();
-    const codes = market ? await validCodes(market, pickupDate) : undefined;
+    let codes = market ? await validCodes(market, pickupDate, order.reallocation !== undefined) : undefined;
     await refreshDayLoad(pickupDate, [...coops.keys()]);
     const transitDaysOf = (cooperativeId: string) => {
       const coop = coops.get(cooperativeId);
@@ -273,7 +350,9 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     };
     // Retried backorders (version > 1) clear their backorder items in the same transaction.
     const clearBackorderSkus = order.version > 1 ? skusOf(order.lines) : undefined;
-    const excluded = new Set<string>();
+    const excluded = new Set<string>(order.reallocation?.excluded);
+    const fromStatus: OrderStatus = order.reallocation ? 'reallocating' : 'received';
+    const keepBackorderedLines = order.reallocation?.keepBackorderedLines ?? [];
     const skus = [...new Set(order.lines.map((l) => l.sku))];
     let fresh = false;
 
@@ -292,20 +371,21 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         if (fullCoopDays.has(key)) excluded.add(c.cooperativeId);
         capacityLeft.set(c.cooperativeId, coop.dailyCapacityUnits - (usedByCoopDay.get(key) ?? 0));
       }
-      // The order item, the tombstone check and the backorder items to clear share the transaction.
-      const plan = fitPlanToTransaction(
-        planAllocation(order.lines, pool, {
-          deliveryBy,
-          market,
-          validCodes: codes,
-          capacityLeft,
-          excludedCooperatives: excluded,
-          ranking,
-          dayLoad,
-          transitDaysOf,
-        }),
-        2 + (clearBackorderSkus?.length ?? 0),
-      );
+      // The order item, the tombstone check, the backorder items to clear and one check per
+      // growing-area code used share the transaction.
+      const planned = planAllocation(order.lines, pool, {
+        deliveryBy,
+        market,
+        validCodes: codes,
+        capacityLeft,
+        excludedCooperatives: excluded,
+        ranking,
+        dayLoad,
+        transitDaysOf,
+      });
+      const fixedItems = 2 + (clearBackorderSkus?.length ?? 0);
+      const plan = fitPlanToTransaction(planned, fixedItems + codeChecksOf(planned, pool, market).length);
+      const growingAreaChecks = codeChecksOf(plan, pool, market);
       const explanation = { at: now().toISOString(), weights: ranking.weights, considered: plan.considered };
 
       // Never backorder on a cached view: other orders' holds may still be rolled back.
@@ -319,6 +399,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         const done = await deps.allocations.markBackordered({
           orderId,
           orderVersion: order.version,
+          fromStatus,
           lines: plan.unfilled.map((l) => ({
             ...l,
             expiresAt: backorderExpiresAt(l.sku, order.receivedAt, deps.backorderPolicy),
@@ -344,7 +425,8 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       }
 
       const release = hold(plan);
-      const nextStatus: OrderStatus = plan.unfilled.length > 0 ? 'partially_allocated' : 'allocated';
+      const nextStatus: OrderStatus =
+        plan.unfilled.length > 0 || keepBackorderedLines.length > 0 ? 'partially_allocated' : 'allocated';
       let outcome: Awaited<ReturnType<AllocationStore['reserve']>>;
       try {
         outcome = await deps.allocations.reserve({
@@ -362,6 +444,9 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
           deliveryBy,
           explanation,
           clearBackorderSkus,
+          fromStatus,
+          keepBackorderedLines,
+          growingAreaChecks,
         });
       } catch (error) {
         release();
@@ -385,6 +470,11 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
           for (const coop of outcome.fullCooperatives) {
             fullCoopDays.add(`${coop}#${pickupDate}`);
             excluded.add(coop);
+          }
+          if (outcome.suspendedCodes?.length && market) {
+            // Suspended after this container cached the valid codes: read them again.
+            codes = await validCodes(market, pickupDate, true);
+            for (const code of outcome.suspendedCodes) codes.delete(code);
           }
           break;
         case 'retry':

@@ -7,7 +7,8 @@
  *   re-read after the tombstone is written: if it arrived meanwhile it is cancelled here.
  * - received / review / backordered → cancelled with a status + version condition (an allocation
  *   racing it fails its own condition and reserves nothing);
- * - allocated / partially allocated → one transaction: allocations reserved → released, batches
+ * - allocated / partially allocated / reallocating (or backordered after a re-allocation, when it
+ *   may still hold allocations) → one transaction: allocations reserved → released, batches
  *   available += q, capacity given back, order cancelled. A second cancel finds it cancelled.
  *
  * book-pickup skips released allocations and cancelled orders, so no courier is booked after.
@@ -16,6 +17,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
 import type { AllocationRecord, AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import type { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
+import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import {
   buildSqsConsumer,
@@ -52,6 +54,24 @@ export function buildCancelOrder(deps: CancelOrderDeps) {
   const now = deps.now ?? (() => new Date());
   const maxAttempts = deps.maxAttempts ?? 8;
 
+  /** One transaction: the order cancelled, every live allocation released, backorder items gone. */
+  async function releaseAll(order: OrderRecord, reason: string): Promise<boolean> {
+    const parts = await deps.lifecycle.orderParts(order.orderId);
+    const result = await deps.lifecycle.cancelAllocated({
+      order,
+      ...parts,
+      reason,
+      now: now().toISOString(),
+    });
+    if (!result) return false;
+    await deps.publisher.publish(result.released.map((a) => releasedEvent(a, reason)));
+    deps.logger.info('order cancelled, stock released', {
+      orderId: order.orderId,
+      allocations: result.released.length,
+    });
+    return true;
+  }
+
   return async function cancel(orderId: string, reason: string): Promise<CancelOutcome> {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       let order = await deps.lifecycle.getOrder(orderId);
@@ -67,7 +87,11 @@ export function buildCancelOrder(deps: CancelOrderDeps) {
         case 'cancelled': {
           // A redelivery: the release happened; its events may not have been published.
           const { allocations } = await deps.lifecycle.orderParts(orderId);
-          const released = allocations.filter((a) => a.status === 'released');
+          // Releases made by this cancel (not earlier declines, already published with their own reason).
+          const released = allocations.filter(
+            (a) =>
+              a.status === 'released' && a.releasedAt !== undefined && a.releasedAt === order?.cancelledAt,
+          );
           await deps.publisher.publish(released.map((a) => releasedEvent(a, a.releaseReason ?? reason)));
           return 'already_settled';
         }
@@ -77,6 +101,12 @@ export function buildCancelOrder(deps: CancelOrderDeps) {
         case 'received':
         case 'review':
         case 'backordered': {
+          // A re-allocated order waiting as a backorder may still hold allocations: release them.
+          if (order.pendingLines) {
+            const released = await releaseAll(order, reason);
+            if (released) return 'released';
+            break;
+          }
           const done = await deps.allocations.cancelWaiting({
             orderId,
             orderVersion: order.version,
@@ -90,22 +120,9 @@ export function buildCancelOrder(deps: CancelOrderDeps) {
           break; // it moved on (allocation, restock): read again
         }
         case 'allocated':
-        case 'partially_allocated': {
-          const parts = await deps.lifecycle.orderParts(orderId);
-          const result = await deps.lifecycle.cancelAllocated({
-            order,
-            ...parts,
-            reason,
-            now: now().toISOString(),
-          });
-          if (result) {
-            await deps.publisher.publish(result.released.map((a) => releasedEvent(a, reason)));
-            deps.logger.info('order cancelled, stock released', {
-              orderId,
-              allocations: result.released.length,
-            });
-            return 'released';
-          }
+        case 'partially_allocated':
+        case 'reallocating': {
+          if (await releaseAll(order, reason)) return 'released';
           break;
         }
       }

@@ -11,6 +11,10 @@
  * | POST /v1/cancellations  {channel, externalId, reason}        | portal/operator| → OrderCancelled (by id of   |
  * |                                                              |                |   the channel's order)       |
  * | POST /v1/backorders/expire                                   | operator       | expires overdue backorders   |
+ * | POST /v1/cooperatives/{cooperativeId}/allocations/{allocationId}/decline | that coop's | release → re-allocate |
+ * |   {reason}                                                   |                |   elsewhere (never to it)    |
+ * | POST /v1/growing-areas/{code}/suspension                     | operator       | code suspended →             |
+ * |   {market, reason, effectiveFrom?}                           |                |   GrowingAreaSuspended       |
  *
  * A cooperative's key may only report its own stock (403 otherwise). Bad input gets a 400 naming
  * the field; an adjustment that would take `available` below 0 (units reserved for orders) a 409.
@@ -19,9 +23,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { domainEvent } from '../../events/catalog.js';
-import { orderIdFor } from '../../shared/adapters/dynamodb/keys.js';
+import type { GrowingAreaStore } from '../../shared/adapters/dynamodb/growing-area-store.js';
+import { orderIdFor, parseAllocationId } from '../../shared/adapters/dynamodb/keys.js';
 import type { StockStore, StoredBatch } from '../../shared/adapters/dynamodb/stock-store.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
+import type { Reallocator } from '../../shared/adapters/reallocation.js';
 import { verifyApiKeySignature } from '../../shared/channels/api-key-auth.js';
 import { readJsonBody } from '../../shared/channels/json.js';
 import { PORTAL_CHANNELS } from '../../shared/channels/portal.js';
@@ -31,6 +37,7 @@ import { CHANNELS } from '../../shared/domain/order.js';
 import { findProduct } from '../../shared/domain/product.js';
 import { InvalidSignatureError, ValidationError } from '../../shared/errors.js';
 import { errorResponse, json, toInboundRequest } from '../../shared/http.js';
+import { businessDate } from '../../shared/normalise/time.js';
 
 export interface CooperativeKey {
   secret: string;
@@ -50,6 +57,10 @@ export interface CommandDeps {
   operatorKeys: Record<string, string>;
   /** Expires every overdue backorder (retry-backorders' sweep). */
   expireBackorders?: () => Promise<{ expired: number; republished: number }>;
+  /** Releases an allocation and re-allocates its units (declines). */
+  reallocate?: Reallocator;
+  /** Growing-area codes (suspensions). */
+  growingAreas?: GrowingAreaStore;
 }
 
 const batchIdSchema = z
@@ -78,6 +89,15 @@ export const stockAdjustmentSchema = z.strictObject({
     .refine((n) => n !== 0, 'must not be 0')
     .refine((n) => Math.abs(n) <= 1_000_000, 'is too large'),
   reason: z.string().trim().min(1).max(500).optional(),
+});
+
+export const declineSchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+export const suspensionSchema = z.strictObject({
+  market: z.enum(EXPORT_MARKETS),
+  reason: z.string().trim().min(1).max(500),
+  /** Business date from which pickups may no longer use the code; today when absent. */
+  effectiveFrom: z.iso.date().optional(),
 });
 
 const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
@@ -127,7 +147,7 @@ export function buildCommandHandler(deps: CommandDeps) {
     const verified = verify(event, key ? { [keyId.trim()]: key.secret } : {});
     if (!key || key.cooperativeId !== cooperativeId) {
       throw new ForbiddenError(
-        `this key reports stock for cooperative ${key?.cooperativeId ?? '?'} only, not ${cooperativeId}`,
+        `this key acts for cooperative ${key?.cooperativeId ?? '?'} only, not ${cooperativeId}`,
       );
     }
     return verified;
@@ -288,6 +308,106 @@ export function buildCommandHandler(deps: CommandDeps) {
     return json(200, await deps.expireBackorders());
   }
 
+  /**
+   * A cooperative declines one of its allocations: it is released and its units re-allocated to
+   * another cooperative (never this one again for this order), or backordered. Retrying the same
+   * decline answers 200 again (`duplicate`); an allocation released otherwise answers 409.
+   */
+  async function decline(event: APIGatewayProxyEventV2, cooperativeId: string, allocationId: string) {
+    const { request } = verifyCooperative(event, cooperativeId);
+    const body = parseOrThrow(declineSchema, readJsonBody(request.rawBody));
+    if (!deps.reallocate) return json(501, { message: 'declines not configured' });
+    const ids = /^ord_[A-Za-z0-9_-]{22}\./.test(allocationId) ? parseAllocationId(allocationId) : undefined;
+    if (!ids)
+      throw new ValidationError([
+        { field: 'allocationId', message: 'is not an allocation id (ord_….<cooperative>)' },
+      ]);
+    if (ids.cooperativeId !== cooperativeId)
+      return json(404, {
+        message: `allocation ${allocationId} is not one of cooperative ${cooperativeId}'s`,
+      });
+    const outcome = await deps.reallocate({
+      orderId: ids.orderId,
+      cooperativeId,
+      reason: `declined: ${body.reason}`,
+      exclude: true,
+      sameRelease: (r) => r.startsWith('declined'),
+    });
+    switch (outcome.kind) {
+      case 'not_found':
+        return json(404, { message: `allocation ${allocationId} not found` });
+      case 'already_released':
+        return json(409, {
+          message: `allocation ${allocationId} was already released (${outcome.allocation.releaseReason ?? 'released'}): nothing to decline`,
+          allocationId,
+          status: 'released',
+          releaseReason: outcome.allocation.releaseReason,
+        });
+      case 'duplicate':
+        return json(200, {
+          allocationId,
+          status: 'released',
+          releaseReason: outcome.allocation.releaseReason,
+          duplicate: true,
+        });
+      case 'released':
+        deps.logger.info('allocation declined', { allocationId, cooperativeId });
+        return json(200, {
+          allocationId,
+          status: 'released',
+          releaseReason: outcome.allocation.releaseReason,
+          order: { orderId: ids.orderId, status: 'reallocating', pendingLines: outcome.pendingLines },
+          duplicate: false,
+        });
+    }
+  }
+
+  /** An operator suspends a growing-area code for a market; its open allocations are moved. */
+  async function suspend(event: APIGatewayProxyEventV2, code: string) {
+    const { request, keyId } = verify(event, deps.operatorKeys);
+    const body = parseOrThrow(suspensionSchema, readJsonBody(request.rawBody));
+    if (!deps.growingAreas) return json(501, { message: 'growing-area suspension not configured' });
+    if (!/^[A-Za-z0-9._-]{1,80}$/.test(code))
+      throw new ValidationError([{ field: 'code', message: 'is not a growing-area code' }]);
+    const outcome = await deps.growingAreas.suspend({
+      market: body.market,
+      code,
+      reason: body.reason,
+      effectiveFrom: body.effectiveFrom ?? businessDate(now()),
+      now: now().toISOString(),
+    });
+    if (outcome.kind === 'not_found')
+      return json(404, { message: `growing-area code ${code} not found for ${body.market}` });
+    if (outcome.kind === 'revoked')
+      return json(409, {
+        message: `growing-area code ${code} is revoked for ${body.market}: nothing to suspend`,
+      });
+    const stored = outcome.code;
+    // Published on a retry too: if the first attempt stored it but died before publishing, this
+    // is what moves the allocations (the consumer is idempotent).
+    await deps.publisher.publish([
+      domainEvent('GrowingAreaSuspended', {
+        version: 1,
+        correlationId: correlation(event),
+        code,
+        market: body.market,
+        cooperativeId: stored.cooperativeId,
+        reason: stored.suspensionReason ?? body.reason,
+        effectiveFrom: stored.suspendedFrom ?? body.effectiveFrom ?? businessDate(now()),
+      }),
+    ]);
+    deps.logger.info('growing-area code suspended', { code, market: body.market, by: keyId });
+    return json(outcome.kind === 'suspended' ? 202 : 200, {
+      code,
+      market: body.market,
+      cooperativeId: stored.cooperativeId,
+      status: 'suspended',
+      effectiveFrom: stored.suspendedFrom,
+      reason: stored.suspensionReason,
+      duplicate: outcome.kind === 'already_suspended',
+    });
+  }
+
   return async function commandHttp(
     event: APIGatewayProxyEventV2,
   ): Promise<APIGatewayProxyStructuredResultV2> {
@@ -304,6 +424,10 @@ export function buildCommandHandler(deps: CommandDeps) {
           return await cancelByExternalId(event);
         case 'POST /v1/backorders/expire':
           return await expire(event);
+        case 'POST /v1/cooperatives/{cooperativeId}/allocations/{allocationId}/decline':
+          return await decline(event, params.cooperativeId ?? '', params.allocationId ?? '');
+        case 'POST /v1/growing-areas/{code}/suspension':
+          return await suspend(event, params.code ?? '');
         default:
           return json(404, { message: `No command serves ${event.routeKey}` });
       }

@@ -1,8 +1,10 @@
-/** Lambda entry: API Gateway HTTP API → signed commands (stock reports, cancellations, backorder expiry). */
+/** Lambda entry: API Gateway HTTP API → signed commands (stock, declines, cancellations, backorder expiry, suspensions). */
 import { awsPublisher, doc, jsonSecret } from '../../shared/adapters/aws.js';
+import { GrowingAreaStore } from '../../shared/adapters/dynamodb/growing-area-store.js';
 import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
 import { StockStore } from '../../shared/adapters/dynamodb/stock-store.js';
 import { withObservability } from '../../shared/adapters/middleware.js';
+import { buildReallocator } from '../../shared/adapters/reallocation.js';
 import type { ChannelSecrets } from '../../shared/channels/types.js';
 import { commandConfig, loadConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/observability.js';
@@ -38,5 +40,11 @@ export const handler = withObservability(
     portalKeys: channelSecrets.portalApiKeys,
     operatorKeys: channelSecrets.importApiKeys,
     expireBackorders: () => expireAllBackorders(sweep),
+    reallocate: buildReallocator({
+      lifecycle: new LifecycleStore(doc, config.TABLE_NAME),
+      publisher,
+      logger,
+    }),
+    growingAreas: new GrowingAreaStore(doc, config.TABLE_NAME),
   }),
 );

@@ -15,6 +15,7 @@ import { ORDER_SK, orderPk } from '../../shared/adapters/dynamodb/keys.js';
 import type { BackorderItem, LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
 import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import { batchGetAll } from '../../shared/adapters/dynamodb/query.js';
+import { reallocationEvent } from '../../shared/adapters/reallocation.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import {
   buildSqsConsumer,
@@ -38,6 +39,13 @@ export interface RetryBackordersDeps {
 
 /** A reset backorder still `received` after this long lost its OrderReceived: publish it again. */
 const REPUBLISH_AFTER_MS = 60_000;
+
+/** The order's OrderReceived; a re-allocated order's asks for its pending lines only. */
+function allocationRequest(order: OrderRecord): DomainEvent {
+  return order.pendingLines
+    ? reallocationEvent(order, 'stock reported: re-allocation retried')
+    : orderReceivedEvent(order);
+}
 
 export interface SweepResult {
   retried: number;
@@ -72,11 +80,14 @@ export function buildBackorderSweeper(deps: Omit<RetryBackordersDeps, 'deadLette
     for (const entry of entries) {
       const order = orders.get(entry.orderId);
       if (!order) continue;
-      if (order.status === 'received' && entry.retriedVersion === order.version) {
+      if (
+        (order.status === 'received' || order.status === 'reallocating') &&
+        entry.retriedVersion === order.version
+      ) {
         // Reset but not yet allocated: its OrderReceived is probably still on the queue, so only
         // re-publish once it has had time to arrive (it may have been lost before publishing).
         if (at.getTime() - Date.parse(order.updatedAt) >= REPUBLISH_AFTER_MS) {
-          events.push(orderReceivedEvent(order));
+          events.push(allocationRequest(order));
           result.republished++;
         }
         continue;
@@ -87,12 +98,17 @@ export function buildBackorderSweeper(deps: Omit<RetryBackordersDeps, 'deadLette
           ? order.backorderedLines
           : [{ sku, quantity: entry.quantity }];
         const reason = `backorder expired: no ${lines.map((l) => l.sku).join(', ')} reported within ${backorderMaxWaitHours(sku)} h of the order`;
+        // A re-allocated order may hold allocations for its other lines: those still ship.
+        const holds = order.pendingLines
+          ? (await deps.lifecycle.orderParts(order.orderId)).allocations.some((a) => a.status === 'reserved')
+          : false;
         if (
           await deps.lifecycle.expireBackorder(
             order,
             lines.map((l) => l.sku),
             reason,
             at.toISOString(),
+            holds,
           )
         ) {
           events.push(
@@ -110,7 +126,13 @@ export function buildBackorderSweeper(deps: Omit<RetryBackordersDeps, 'deadLette
       }
       if (budget <= 0) continue;
       if (await deps.lifecycle.retryBackorder(order, [entry as BackorderItem], at.toISOString())) {
-        events.push(orderReceivedEvent({ ...order, status: 'received', version: order.version + 1 }));
+        events.push(
+          allocationRequest({
+            ...order,
+            status: order.pendingLines ? 'reallocating' : 'received',
+            version: order.version + 1,
+          }),
+        );
         budget -= entry.quantity;
         result.retried++;
       }

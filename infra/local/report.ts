@@ -85,6 +85,20 @@ export interface HarvestReport {
       unitsReleased: number;
       withPickupBooked: number;
     };
+    /**
+     * Allocations released to be allocated again: declined by their cooperative, or moved because
+     * their growing-area code was suspended; and what became of those orders.
+     */
+    reallocation: {
+      declined: number;
+      movedBySuspension: number;
+      /** Orders re-allocated at least once that hold allocations again (allocated, partly or fully). */
+      reallocated: number;
+      /** Orders re-allocated at least once that nobody else could fill (backordered or expired). */
+      backorderedAfterRelease: number;
+      /** Still waiting for re-allocation when the run ended (should be 0: it is not a settled state). */
+      stillReallocating: number;
+    };
     rankingWeights: RankingWeights;
     lifecycle?: LifecycleFacts;
   };
@@ -97,6 +111,8 @@ export interface HarvestReport {
     duplicatePickups: number;
     /** Pickups booked for an allocation after it was released (a cancelled order's courier). */
     pickupsAfterRelease: number;
+    /** Live allocations held by a cooperative that declined that order. */
+    reallocatedToDecliner: number;
   };
 }
 
@@ -283,6 +299,18 @@ export async function buildReport(
     else if (p) withPickupBooked++;
   }
   const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+  const releasedFor = (prefix: string) => released.filter((a) => (a.releaseReason ?? '').startsWith(prefix));
+  const declined = releasedFor('declined');
+  const movedBySuspension = releasedFor('growing_area_suspended');
+  const byCancel = released.filter((a) => !declined.includes(a) && !movedBySuspension.includes(a));
+  const reallocatedOrders = orders.filter((o) => (o.reallocations ?? 0) > 0);
+  let reallocatedToDecliner = 0;
+  for (const o of reallocatedOrders) {
+    const excluded = new Set(o.excludedCooperatives ?? []);
+    reallocatedToDecliner += (allocationsByOrder.get(o.orderId) ?? []).filter(
+      (a) => a.status === 'reserved' && excluded.has(a.cooperativeId),
+    ).length;
+  }
   const allocationQuality: HarvestReport['allocationQuality'] = {
     allocatedShare: wentToAllocation ? round(allocatedOrders.length / wentToAllocation) : 0,
     avgShelfLifeDaysAtDelivery: shelfUnits ? round(shelfDays / shelfUnits, 2) : 0,
@@ -305,9 +333,20 @@ export async function buildReport(
     },
     cancellations: {
       cancelled: orders.filter((o) => o.status === 'cancelled').length,
-      allocationsReleased: released.length,
-      unitsReleased: released.reduce((s, a) => s + a.lines.reduce((t, l) => t + l.quantity, 0), 0),
+      allocationsReleased: byCancel.length,
+      unitsReleased: byCancel.reduce((s, a) => s + a.lines.reduce((t, l) => t + l.quantity, 0), 0),
       withPickupBooked,
+    },
+    reallocation: {
+      declined: declined.length,
+      movedBySuspension: movedBySuspension.length,
+      reallocated: reallocatedOrders.filter(
+        (o) => o.status === 'allocated' || o.status === 'partially_allocated',
+      ).length,
+      backorderedAfterRelease: reallocatedOrders.filter(
+        (o) => o.status === 'backordered' || o.status === 'expired',
+      ).length,
+      stillReallocating: orders.filter((o) => o.status === 'reallocating').length,
     },
     rankingWeights: facts.rankingWeights ?? DEFAULT_RANKING.weights,
     lifecycle: facts.lifecycle,
@@ -367,6 +406,7 @@ export async function buildReport(
       duplicateOrders,
       duplicatePickups,
       pickupsAfterRelease,
+      reallocatedToDecliner,
     },
   };
 }

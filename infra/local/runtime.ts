@@ -17,6 +17,7 @@ import { buildAllocateOrderHandler } from '../../functions/allocate-order/alloca
 import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.js';
 import { buildCancelOrderHandler } from '../../functions/cancel-order/cancel-order.js';
 import { buildCommandHandler } from '../../functions/command-http/command-http.js';
+import { buildMoveSuspendedAllocationsHandler } from '../../functions/move-suspended-allocations/move-suspended-allocations.js';
 import {
   buildBackorderSweeper,
   buildRetryBackordersHandler,
@@ -30,7 +31,9 @@ import { GhnClient } from '../../shared/adapters/carriers/ghn.js';
 import { ConcurrencyLimiter } from '../../shared/adapters/carriers/limiter.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.js';
+import { GrowingAreaStore } from '../../shared/adapters/dynamodb/growing-area-store.js';
 import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
+import { buildReallocator } from '../../shared/adapters/reallocation.js';
 import { StockStore } from '../../shared/adapters/dynamodb/stock-store.js';
 import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { createEventPublisher } from '../../shared/adapters/event-publisher.js';
@@ -292,6 +295,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       now,
       logger: logger('commandHttp'),
     });
+    const reallocate = buildReallocator({ lifecycle, publisher, now, logger: logger('commandHttp') });
+    const growingAreas = new GrowingAreaStore(doc, tableName);
+    consumers.suspension = buildMoveSuspendedAllocationsHandler({
+      growingAreas,
+      reallocate: buildReallocator({ lifecycle, publisher, now, logger: logger('moveSuspendedAllocations') }),
+      now,
+      logger: logger('moveSuspendedAllocations'),
+      deadLetter: deadLetterFor('suspension'),
+      maxReceiveCount: topology.queues.suspension.maxReceiveCount,
+    });
     for (const queue of Object.values(queues)) queue.start();
     cleanups.push(async () => {
       await Promise.all(Object.values(queues).map((q) => q.stop()));
@@ -322,6 +335,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         portalKeys: secrets.portalApiKeys,
         operatorKeys: secrets.importApiKeys,
         expireBackorders: () => expireAllBackorders(sweepBackorders),
+        reallocate,
+        growingAreas,
       }),
     };
     const server = await startHttpServer({

@@ -1,11 +1,15 @@
 /**
  * The rest of the harvest day in the scenario, over the same HTTP API: some buyers cancel (a few
  * before their order even reaches us, F06; TikTok Shop and Shopee say so with their own CANCELLED
- * status pushes, portal sellers through /v1/cancellations), cooperatives report an afternoon harvest for the
- * products that ran short (backorders are retried), and at 20:30 an operator's sweep expires the
- * backorders still waiting (fresh lychee waits hours, not days).
+ * status pushes, portal sellers through /v1/cancellations), a few cooperatives decline an
+ * allocation (re-allocated elsewhere) and an operator suspends one growing-area code (its open
+ * export allocations move), cooperatives report an afternoon harvest for the products that ran
+ * short (backorders are retried), and at 20:30 an operator's sweep expires the backorders still
+ * waiting (fresh lychee waits hours, not days).
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { signApiKeyRequest } from '../../shared/channels/api-key-auth.js';
+import { batchSk, cooperativePk, orderIdFor } from '../../shared/adapters/dynamodb/keys.js';
 import { encodeShopee, encodeTiktok, requestUrlPath } from '../../shared/channels/encoders.js';
 import type { RawOrder } from '../../shared/domain/order.js';
 import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
@@ -22,6 +26,11 @@ export interface LifecycleFacts {
   restockUnits: number;
   sweepAt?: string;
   expiredBySweep: number;
+  /** Declines sent by cooperatives, and how many released an allocation (200, not a duplicate). */
+  declinesSent: number;
+  declinesAccepted: number;
+  /** The growing-area code an operator suspended, and the HTTP status it answered. */
+  suspension?: { code: string; market: string; status: number };
 }
 
 /** Channels whose internal order id is orderIdFor(channel, the scenario's external id). */
@@ -111,6 +120,97 @@ export async function cancelBeforeArrival(
   return orders.length;
 }
 
+/**
+ * A few cooperatives decline one allocation each (pickers short, hail on the orchard), with their
+ * own signed key: the units go back and the order is re-allocated elsewhere (or backordered).
+ * The allocation to decline is read from the table (one query per sampled order).
+ */
+async function declineSome(
+  runtime: LocalRuntime,
+  scenario: Scenario,
+  now: () => Date,
+  lifecycle: LifecycleStore,
+): Promise<{ sent: number; accepted: number }> {
+  const reasons = [
+    'hail damaged the orchard overnight',
+    'not enough pickers today',
+    'batch failed our sorting',
+  ];
+  const result = { sent: 0, accepted: 0 };
+  const candidates = sample(scenario, 250, 41).slice(0, 8);
+  await mapLimit(candidates, 4, async (order, i) => {
+    const orderId = orderIdFor(order.channel, order.externalId);
+    const live = (await lifecycle.orderParts(orderId)).allocations.filter((a) => a.status === 'reserved');
+    const allocation = live[0];
+    if (!allocation) return; // cancelled, backordered or held for review: nothing to decline
+    result.sent++;
+    const response = await signedPost(
+      runtime,
+      `/v1/cooperatives/${allocation.cooperativeId}/allocations/${allocation.allocationId}/decline`,
+      { reason: reasons[i % reasons.length] },
+      localCooperativeKey(allocation.cooperativeId),
+      now(),
+    );
+    if (response.status !== 200 && response.status !== 409)
+      throw new Error(`decline answered ${response.status}: ${await response.text()}`);
+    if (response.status === 200 && !((await response.json()) as { duplicate: boolean }).duplicate)
+      result.accepted++;
+  });
+  return result;
+}
+
+/**
+ * An operator suspends the growing-area code most of the sampled open export allocations are
+ * packed under (a residue finding), for its market, from today: those allocations move.
+ */
+async function suspendOneCode(
+  runtime: LocalRuntime,
+  scenario: Scenario,
+  now: () => Date,
+  lifecycle: LifecycleStore,
+  key: { keyId: string; secret: string },
+): Promise<LifecycleFacts['suspension']> {
+  const exports = scenario.orders
+    .map((o) => o.order)
+    .filter((o) => o.export && CANCELLABLE.has(o.channel))
+    .slice(0, 30);
+  const tally = new Map<string, { code: string; market: string; n: number }>();
+  await mapLimit(exports, 4, async (order) => {
+    const market = order.export?.market;
+    if (!market) return;
+    const parts = await lifecycle.orderParts(orderIdFor(order.channel, order.externalId));
+    for (const a of parts.allocations.filter((x) => x.status === 'reserved')) {
+      const line = a.lines[0];
+      if (!line) continue;
+      const batch = (
+        await runtime.doc.send(
+          new GetCommand({
+            TableName: runtime.tableName,
+            Key: { pk: cooperativePk(a.cooperativeId), sk: batchSk(line.sku, line.batchId) },
+          }),
+        )
+      ).Item as { growingAreaCodes?: Record<string, string> } | undefined;
+      const code = batch?.growingAreaCodes?.[market];
+      if (!code) continue;
+      const entry = tally.get(`${market}#${code}`) ?? { code, market, n: 0 };
+      entry.n++;
+      tally.set(`${market}#${code}`, entry);
+    }
+  });
+  const chosen = [...tally.values()].sort((a, b) => b.n - a.n || (a.code < b.code ? -1 : 1))[0];
+  if (!chosen) return undefined;
+  const response = await signedPost(
+    runtime,
+    `/v1/growing-areas/${encodeURIComponent(chosen.code)}/suspension`,
+    { market: chosen.market, reason: 'pesticide residue above the MRL in a plant-protection sample' },
+    key,
+    now(),
+  );
+  if (response.status !== 202 && response.status !== 200)
+    throw new Error(`suspension answered ${response.status}: ${await response.text()}`);
+  return { code: chosen.code, market: chosen.market, status: response.status };
+}
+
 export async function restOfTheDay(
   runtime: LocalRuntime,
   scenario: Scenario,
@@ -124,6 +224,8 @@ export async function restOfTheDay(
     restockBatches: 0,
     restockUnits: 0,
     expiredBySweep: 0,
+    declinesSent: 0,
+    declinesAccepted: 0,
   };
   const key = operatorKey(runtime);
 
@@ -136,9 +238,16 @@ export async function restOfTheDay(
   facts.cancelsAfterAllocation = late.length;
   await runtime.drain();
 
+  // A few declines and one growing-area suspension: the orders are re-allocated elsewhere.
+  const lifecycle = new LifecycleStore(runtime.doc, runtime.tableName);
+  const declined = await declineSome(runtime, scenario, now, lifecycle);
+  facts.declinesSent = declined.sent;
+  facts.declinesAccepted = declined.accepted;
+  facts.suspension = await suspendOneCode(runtime, scenario, now, lifecycle, key);
+  await runtime.drain();
+
   // Afternoon harvest: the cooperatives that grow the short products report ~70 % of what waits.
   // What still waits, per product: one query on the backorder index each (no table scan).
-  const lifecycle = new LifecycleStore(runtime.doc, runtime.tableName);
   const waiting = new Map<string, number>();
   for (const product of PRODUCTS) {
     const units = (await lifecycle.backordersFor(product.sku)).reduce((s, b) => s + b.quantity, 0);

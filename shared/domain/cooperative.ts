@@ -35,6 +35,9 @@ export interface GrowingAreaCode {
   validFrom: string;
   validTo: string;
   status: GrowingAreaStatus;
+  /** Business date from which a suspended code may no longer be used (pickups before it may). */
+  suspendedFrom?: string;
+  suspensionReason?: string;
 }
 
 export interface StockBatch {
@@ -53,6 +56,14 @@ export interface StockBatch {
   growingAreaCodes: Partial<Record<ExportMarket, string>>;
 }
 
+/**
+ * Whether fruit packed under `code` may go to its market with a pickup on `onDate`: active and
+ * within its validity dates. A suspended code stays usable only for pickups before its
+ * `suspendedFrom` date (the allocation transaction checks the same thing on the stored item).
+ */
 export function isGrowingAreaValid(code: GrowingAreaCode, onDate: string): boolean {
-  return code.status === 'active' && code.validFrom <= onDate && onDate <= code.validTo;
+  const usable =
+    code.status === 'active' ||
+    (code.status === 'suspended' && code.suspendedFrom !== undefined && onDate < code.suspendedFrom);
+  return usable && code.validFrom <= onDate && onDate <= code.validTo;
 }

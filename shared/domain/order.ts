@@ -26,6 +26,11 @@ export type OrderStatus =
   | 'review'
   | 'allocated'
   | 'partially_allocated'
+  /**
+   * An allocation of the order was released (declined by its cooperative, or its growing-area code
+   * suspended): its `pendingLines` wait for allocation again; its other allocations stay.
+   */
+  | 'reallocating'
   | 'backordered'
   | 'rejected'
   | 'cancelled'

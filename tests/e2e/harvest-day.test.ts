@@ -25,7 +25,10 @@ test('a small harvest day flows from six or more channels to pickups with every 
     duplicateOrders: 0,
     duplicatePickups: 0,
     pickupsAfterRelease: 0,
+    reallocatedToDecliner: 0,
   });
+  // Nothing is left half-way through a re-allocation (declines, suspension) at the end of the day.
+  expect(report.allocationQuality.reallocation.stillReallocating).toBe(0);
   // The rest of the day ran: cancellations released stock, the afternoon harvest filled backorders.
   expect(report.allocationQuality.cancellations.cancelled).toBeGreaterThan(0);
   expect(report.allocationQuality.allocatedShare).toBeGreaterThan(0.8);

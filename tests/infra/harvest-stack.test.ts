@@ -566,3 +566,53 @@ describe('cdk-nag (AwsSolutions)', () => {
     }
   });
 });
+
+describe('reallocation (issue 4): declines and growing-area suspensions', () => {
+  test('GrowingAreaSuspended reaches move-suspended-allocations through its own rule and queue, with a DLQ', () => {
+    const rules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) =>
+      id.startsWith('SuspensionsToMove'),
+    );
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]?.[1] as CfnResource;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['harvest.stock'],
+      'detail-type': ['GrowingAreaSuspended'],
+    });
+    const targets = rule.Properties.Targets as { Arn: unknown }[];
+    expect(targets.map((t) => referenced(t.Arn))).toEqual([queueId('suspension')]);
+    const mapping = sqsMappings().filter(
+      (m) => referenced(m.mapping.EventSourceArn) === queueId('suspension'),
+    );
+    expect(mapping).toHaveLength(1);
+    expect(referenced(mapping[0]?.mapping.FunctionName)).toBe(functionId('moveSuspendedAllocations'));
+    const queue = resource(queueId('suspension'));
+    expect(
+      (queue.Properties.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
+    ).toBeGreaterThanOrEqual(5);
+  });
+
+  test('move-suspended-allocations reads and writes the table and publishes (AllocationReleased, OrderReceived)', () => {
+    const actions = actionsOf('moveSuspendedAllocations');
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'dynamodb:BatchGetItem', 'events:PutEvents']),
+    );
+    expect(actions.filter((a) => /^dynamodb:(TransactWrite|UpdateItem)/.test(a)).length).toBeGreaterThan(0);
+    expect(environmentOf('moveSuspendedAllocations')).toMatchObject({ DLQ_URL: expect.anything() });
+  });
+
+  test.each([
+    'POST /v1/cooperatives/{cooperativeId}/allocations/{allocationId}/decline',
+    'POST /v1/growing-areas/{code}/suspension',
+  ])('route %s goes to command-http, which verifies its signed request itself', (routeKey) => {
+    const routes = Object.values(
+      template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }),
+    );
+    expect(routes).toHaveLength(1);
+    const route = defined(routes[0], routeKey);
+    const target = (route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
+      'Fn::Join'
+    ][1];
+    expect(referenced(resource(target[1].Ref).Properties.IntegrationUri)).toBe(functionId('commandHttp'));
+    expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * The allocation side of the pipeline on one DynamoDB Local table, without the HTTP edge: the
- * real handlers (allocate-order, cancel-order, retry-backorders, book-pickup with a recording
- * courier) fed by a tiny bus that turns every published event into an SQS record for the
+ * real handlers (allocate-order, cancel-order, retry-backorders, move-suspended-allocations,
+ * book-pickup with a recording courier; the decline primitive as `reallocate`) fed by a tiny bus that turns every published event into an SQS record for the
  * consumer its topology rule targets, redelivering failed records with their receive count (and
  * DLQ'ing after maxReceiveCount, as the consumers do themselves).
  */
@@ -10,12 +10,15 @@ import { type DetailType, type DomainEvent, EVENT_CATALOG } from '../../events/c
 import { buildAllocateOrderHandler } from '../../functions/allocate-order/allocate-order.js';
 import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.js';
 import { buildCancelOrderHandler } from '../../functions/cancel-order/cancel-order.js';
+import { buildMoveSuspendedAllocationsHandler } from '../../functions/move-suspended-allocations/move-suspended-allocations.js';
 import { buildRetryBackordersHandler } from '../../functions/retry-backorders/retry-backorders.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
+import { GrowingAreaStore } from '../../shared/adapters/dynamodb/growing-area-store.js';
 import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
 import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { StockStore } from '../../shared/adapters/dynamodb/stock-store.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
+import { buildReallocator } from '../../shared/adapters/reallocation.js';
 import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
 import type { Cooperative } from '../../shared/domain/cooperative.js';
 import type { RawOrder } from '../../shared/domain/order.js';
@@ -129,6 +132,8 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
     },
   };
   const common = { publisher, logger, deadLetter, maxReceiveCount: 5, now: options.now };
+  const growingAreas = new GrowingAreaStore(dynamo.doc, table);
+  const reallocate = buildReallocator({ lifecycle, publisher, logger, now: options.now });
   const routes: Partial<Record<DetailType, Consumer[]>> = {
     OrderReceived: [
       buildAllocateOrderHandler({
@@ -139,6 +144,7 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
       }),
     ],
     OrderCancelled: [buildCancelOrderHandler({ ...common, lifecycle, allocations })],
+    GrowingAreaSuspended: [buildMoveSuspendedAllocationsHandler({ ...common, growingAreas, reallocate })],
     StockReported: [buildRetryBackordersHandler({ ...common, doc: dynamo.doc, tableName: table, lifecycle })],
     OrderAllocated: [
       buildBookPickupHandler({
@@ -166,6 +172,8 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
     allocations,
     lifecycle,
     stock,
+    growingAreas,
+    reallocate,
     publisher,
     published,
     deadLetters,

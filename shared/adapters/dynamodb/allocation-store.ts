@@ -27,12 +27,13 @@ import {
   capacitySk,
   cooperativePk,
   coopDayGsi2pk,
-  ORDER_SK,
   orderPk,
   pucGsi1pk,
+  pucSk,
   stockGsi1pk,
   TOMBSTONE_SK,
 } from './keys.js';
+import { orderTransition } from './order-transition.js';
 import { batchGetAll, type Item, queryAll } from './query.js';
 
 export interface AllocationRecord {
@@ -74,7 +75,9 @@ export type TxItemRole =
   | { role: 'capacity'; cooperativeId: string }
   | { role: 'allocation'; cooperativeId: string }
   /** The F06 tombstone must not exist: a cancel that arrived before the order. */
-  | { role: 'tombstone' };
+  | { role: 'tombstone' }
+  /** A growing-area code the plan uses must still be valid (not suspended meanwhile). */
+  | { role: 'code'; code: string };
 
 export interface CancellationReason {
   Code?: string;
@@ -92,6 +95,8 @@ export type ReservationOutcome =
       kind: 'stale';
       batches: Array<{ cooperativeId: string; batchId: string; sku: string; available?: number }>;
       fullCooperatives: string[];
+      /** Growing-area codes found suspended at commit: reload the valid codes and re-plan. */
+      suspendedCodes?: string[];
     }
   /** Contention or throttling: try the same thing again after a backoff. */
   | { kind: 'retry'; codes: string[] };
@@ -126,13 +131,15 @@ export function classifyCancellation(roles: TxItemRole[], reasons: CancellationR
           available: typeof old?.available === 'number' ? old.available : undefined,
         });
       } else if (role.role === 'capacity') stale.fullCooperatives.push(role.cooperativeId);
+      else if (role.role === 'code') stale.suspendedCodes = [...(stale.suspendedCodes ?? []), role.code];
       return;
     }
     retryCodes.push(code); // TransactionConflict, ThrottlingError, ProvisionedThroughputExceeded...
   });
   if (orderChanged) return { kind: 'order_changed' };
   if (tombstone) return { kind: 'cancelled_early' };
-  if (stale.batches.length > 0 || stale.fullCooperatives.length > 0) return stale;
+  if (stale.batches.length > 0 || stale.fullCooperatives.length > 0 || stale.suspendedCodes?.length)
+    return stale;
   return { kind: 'retry', codes: retryCodes.length ? retryCodes : ['Unknown'] };
 }
 
@@ -213,10 +220,11 @@ export class AllocationStore {
     return items as unknown as GrowingAreaCode[];
   }
 
-  async getAllocations(orderId: string): Promise<AllocationRecord[]> {
+  async getAllocations(orderId: string, consistent = false): Promise<AllocationRecord[]> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :alloc)',
       ExpressionAttributeValues: { ':pk': orderPk(orderId), ':alloc': 'ALLOC#' },
+      ...(consistent ? { ConsistentRead: true } : {}),
     });
     return items as unknown as AllocationRecord[];
   }
@@ -237,6 +245,12 @@ export class AllocationStore {
     explanation?: AllocationExplanation;
     /** Products this order was backordered for before (a retry): their backorder items go. */
     clearBackorderSkus?: string[];
+    /** The status the order must be in (default `received`; `reallocating` after a decline). */
+    fromStatus?: OrderStatus;
+    /** Unfilled lines of an earlier partial allocation that stay unfilled (a re-allocation). */
+    keepBackorderedLines?: Array<{ sku: string; quantity: number }>;
+    /** Growing-area codes the plan's export batches are packed under: checked in the transaction. */
+    growingAreaChecks?: Array<{ cooperativeId: string; market: ExportMarket; code: string }>;
   }): Promise<ReservationOutcome> {
     const roles: TxItemRole[] = [];
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [];
@@ -319,25 +333,42 @@ export class AllocationStore {
       });
     }
 
+    for (const check of input.growingAreaChecks ?? []) {
+      // The code must still be usable on the pickup day when the reservation commits: a
+      // suspension stored after this container cached its valid codes fails here (re-planned).
+      roles.push({ role: 'code', code: check.code });
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: { pk: cooperativePk(check.cooperativeId), sk: pucSk(check.market, check.code) },
+          ConditionExpression: '#s = :active OR (#s = :suspended AND suspendedFrom > :day)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':active': 'active',
+            ':suspended': 'suspended',
+            ':day': input.pickupDate,
+          },
+        },
+      });
+    }
+
     roles.push({ role: 'order' });
     items.push({
-      Update: {
-        TableName: this.tableName,
-        Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
-        UpdateExpression: `SET #s = :next, version = version + :one, updatedAt = :now, backorderedLines = :unfilled, statusReason = :reason${input.explanation ? ', explanation = :why' : ''}`,
-        ConditionExpression: '#s = :received AND version = :v',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: {
-          ':next': input.nextStatus,
-          ':one': 1,
-          ':now': input.now,
-          ':unfilled': input.plan.unfilled,
-          ':reason': input.plan.unfilledReasons.join('; ') || 'allocated in full',
-          ':received': 'received',
-          ':v': input.orderVersion,
-          ...(input.explanation ? { ':why': input.explanation } : {}),
+      Update: orderTransition({
+        tableName: this.tableName,
+        orderId: input.orderId,
+        from: input.fromStatus ?? 'received',
+        to: input.nextStatus,
+        version: input.orderVersion,
+        now: input.now,
+        reason: input.plan.unfilledReasons.join('; ') || 'allocated in full',
+        set: {
+          backorderedLines: [...(input.keepBackorderedLines ?? []), ...input.plan.unfilled],
+          explanation: input.explanation,
         },
-      },
+        // A re-allocation settles the lines it was asked to allocate.
+        remove: input.fromStatus === 'reallocating' ? ['pendingLines'] : undefined,
+      }),
     });
     roles.push({ role: 'tombstone' });
     items.push(this.noTombstone(input.orderId));
@@ -384,28 +415,31 @@ export class AllocationStore {
     receivedAt: string;
     explanation?: AllocationExplanation;
     clearBackorderSkus?: string[];
+    /** The status the order must be in (default `received`; `reallocating` after a decline). */
+    fromStatus?: OrderStatus;
   }): Promise<'backordered' | 'order_changed' | 'cancelled_early'> {
     const roles: TxItemRole[] = [{ role: 'order' }, { role: 'tombstone' }];
     const waiting = new Set(input.lines.map((l) => l.sku));
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
       {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
-          UpdateExpression: `SET #s = :b, version = version + :one, updatedAt = :now, backorderedLines = :lines, statusReason = :reason${input.explanation ? ', explanation = :why' : ''}`,
-          ConditionExpression: '#s = :received AND version = :v',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':b': 'backordered',
-            ':one': 1,
-            ':now': input.now,
-            ':lines': input.lines.map(({ sku, quantity }) => ({ sku, quantity })),
-            ':reason': input.reason,
-            ':received': 'received',
-            ':v': input.orderVersion,
-            ...(input.explanation ? { ':why': input.explanation } : {}),
+        Update: orderTransition({
+          tableName: this.tableName,
+          orderId: input.orderId,
+          from: input.fromStatus ?? 'received',
+          to: 'backordered',
+          version: input.orderVersion,
+          now: input.now,
+          reason: input.reason,
+          set: {
+            backorderedLines: input.lines.map(({ sku, quantity }) => ({ sku, quantity })),
+            explanation: input.explanation,
+            // A re-allocation that found nobody keeps waiting for exactly these lines.
+            pendingLines:
+              input.fromStatus === 'reallocating'
+                ? input.lines.map(({ sku, quantity }) => ({ sku, quantity }))
+                : undefined,
           },
-        },
+        }),
       },
       this.noTombstone(input.orderId),
     ];
@@ -471,22 +505,16 @@ export class AllocationStore {
     clearBackorderSkus?: string[];
     status?: 'cancelled' | 'expired';
   }): Promise<boolean> {
-    const update = {
-      TableName: this.tableName,
-      Key: { pk: orderPk(input.orderId), sk: ORDER_SK },
-      UpdateExpression:
-        'SET #s = :cancelled, version = version + :one, updatedAt = :now, statusReason = :reason, cancelledAt = :now',
-      ConditionExpression: '#s = :from AND version = :v',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: {
-        ':cancelled': input.status ?? 'cancelled',
-        ':one': 1,
-        ':now': input.now,
-        ':reason': input.reason,
-        ':from': input.fromStatus,
-        ':v': input.orderVersion,
-      },
-    };
+    const update = orderTransition({
+      tableName: this.tableName,
+      orderId: input.orderId,
+      from: input.fromStatus,
+      to: input.status ?? 'cancelled',
+      version: input.orderVersion,
+      now: input.now,
+      reason: input.reason,
+      set: { cancelledAt: input.now },
+    });
     try {
       if (!input.clearBackorderSkus?.length) {
         await this.doc.send(new UpdateCommand(update));

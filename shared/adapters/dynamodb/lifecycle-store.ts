@@ -26,6 +26,7 @@ import {
   orderPk,
   TOMBSTONE_SK,
 } from './keys.js';
+import { orderTransition } from './order-transition.js';
 import type { OrderRecord } from './order-store.js';
 import { type Item, queryAll } from './query.js';
 
@@ -149,26 +150,40 @@ export class LifecycleStore {
     const live = input.allocations.filter((a) => a.status === 'reserved');
     const items: TxItems = [
       {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: orderPk(order.orderId), sk: ORDER_SK },
-          UpdateExpression:
-            'SET #s = :cancelled, version = version + :one, updatedAt = :now, statusReason = :reason, cancelledAt = :now',
-          ConditionExpression: '#s = :from AND version = :v',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':cancelled': 'cancelled',
-            ':one': 1,
-            ':now': input.now,
-            ':reason': input.reason,
-            ':from': order.status,
-            ':v': order.version,
-          },
-        },
+        Update: orderTransition({
+          tableName: this.tableName,
+          orderId: order.orderId,
+          from: order.status,
+          to: 'cancelled',
+          version: order.version,
+          now: input.now,
+          reason: input.reason,
+          set: { cancelledAt: input.now },
+          remove: ['pendingLines'],
+        }),
       },
     ];
-    for (const a of live) {
-      items.push({
+    for (const a of live) items.push(...this.releaseItems(a, input.reason, input.now));
+    for (const b of input.backorders) {
+      items.push({ Delete: { TableName: this.tableName, Key: { pk: b.pk, sk: b.sk } } });
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return { released: live.map((a) => ({ ...a, status: 'released', releasedAt: input.now })) };
+    } catch (error) {
+      if (conditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The items that release one live allocation exactly once: the allocation reserved → released
+   * (its condition makes a second release fail the whole transaction), its units back to their
+   * batches (available += q, reserved -= q) and its pick/pack capacity for the day given back.
+   */
+  private releaseItems(a: AllocationRecord, reason: string, now: string): TxItems {
+    const items: TxItems = [
+      {
         Update: {
           TableName: this.tableName,
           Key: { pk: a.pk, sk: a.sk },
@@ -178,44 +193,93 @@ export class LifecycleStore {
           ExpressionAttributeValues: {
             ':released': 'released',
             ':reserved': 'reserved',
-            ':now': input.now,
-            ':reason': input.reason,
+            ':now': now,
+            ':reason': reason,
           },
         },
-      });
-      const units = new Map<string, { sku: string; quantity: number }>();
-      for (const l of a.lines) {
-        const key = batchSk(l.sku, l.batchId);
-        units.set(key, { sku: l.sku, quantity: (units.get(key)?.quantity ?? 0) + l.quantity });
-      }
-      for (const [sk, { quantity }] of units) {
-        items.push({
-          Update: {
-            TableName: this.tableName,
-            Key: { pk: cooperativePk(a.cooperativeId), sk },
-            UpdateExpression: 'SET available = available + :q, reserved = reserved - :q',
-            ConditionExpression: 'attribute_exists(pk) AND reserved >= :q',
-            ExpressionAttributeValues: { ':q': quantity },
-          },
-        });
-      }
-      const total = a.lines.reduce((s, l) => s + l.quantity, 0);
+      },
+    ];
+    const units = new Map<string, { sku: string; quantity: number }>();
+    for (const l of a.lines) {
+      const key = batchSk(l.sku, l.batchId);
+      units.set(key, { sku: l.sku, quantity: (units.get(key)?.quantity ?? 0) + l.quantity });
+    }
+    for (const [sk, { quantity }] of units) {
       items.push({
         Update: {
           TableName: this.tableName,
-          Key: { pk: cooperativePk(a.cooperativeId), sk: capacitySk(a.pickupDate) },
-          UpdateExpression: 'SET used = if_not_exists(used, :q) - :q',
-          ConditionExpression: 'attribute_not_exists(used) OR used >= :q',
-          ExpressionAttributeValues: { ':q': total },
+          Key: { pk: cooperativePk(a.cooperativeId), sk },
+          UpdateExpression: 'SET available = available + :q, reserved = reserved - :q',
+          ConditionExpression: 'attribute_exists(pk) AND reserved >= :q',
+          ExpressionAttributeValues: { ':q': quantity },
         },
       });
     }
-    for (const b of input.backorders) {
-      items.push({ Delete: { TableName: this.tableName, Key: { pk: b.pk, sk: b.sk } } });
-    }
+    const total = a.lines.reduce((s, l) => s + l.quantity, 0);
+    items.push({
+      Update: {
+        TableName: this.tableName,
+        Key: { pk: cooperativePk(a.cooperativeId), sk: capacitySk(a.pickupDate) },
+        UpdateExpression: 'SET used = if_not_exists(used, :q) - :q',
+        ConditionExpression: 'attribute_not_exists(used) OR used >= :q',
+        ExpressionAttributeValues: { ':q': total },
+      },
+    });
+    return items;
+  }
+
+  /**
+   * Releases ONE allocation of an order so its units are allocated again elsewhere (a cooperative
+   * declined it, or its growing-area code was suspended). One transaction: the allocation's
+   * release items (above) and the order moved to `reallocating` with a version bump, the released
+   * lines added to `pendingLines` (what the next allocation run allocates; the order's other
+   * allocations stay) and, for a decline, the cooperative added to `excludedCooperatives`. An
+   * order waiting as a backorder after an earlier re-allocation folds its waiting lines back in
+   * (its backorder items go). Undefined when the order or the allocation moved on (re-read).
+   */
+  async releaseForReallocation(input: {
+    order: OrderRecord;
+    allocation: AllocationRecord;
+    backorders: BackorderItem[];
+    reason: string;
+    now: string;
+    /** Never offer this order to the allocation's cooperative again (a decline). */
+    exclude: boolean;
+  }): Promise<{ orderVersion: number; pendingLines: Array<{ sku: string; quantity: number }> } | undefined> {
+    const { order, allocation } = input;
+    const pending = new Map<string, number>();
+    for (const l of [...(order.pendingLines ?? []), ...allocation.lines])
+      pending.set(l.sku, (pending.get(l.sku) ?? 0) + l.quantity);
+    const pendingLines = [...pending].map(([sku, quantity]) => ({ sku, quantity }));
+    const excluded = new Set(order.excludedCooperatives ?? []);
+    if (input.exclude) excluded.add(allocation.cooperativeId);
+    const waiting = order.status === 'backordered';
+    const items: TxItems = [
+      {
+        Update: orderTransition({
+          tableName: this.tableName,
+          orderId: order.orderId,
+          from: order.status,
+          to: 'reallocating',
+          version: order.version,
+          now: input.now,
+          reason: input.reason,
+          set: {
+            pendingLines,
+            excludedCooperatives: excluded.size ? [...excluded] : undefined,
+            backorderedLines: waiting ? [] : undefined,
+          },
+          increment: { reallocations: 1 },
+        }),
+      },
+      ...this.releaseItems(allocation, input.reason, input.now),
+    ];
+    if (waiting)
+      for (const b of input.backorders)
+        items.push({ Delete: { TableName: this.tableName, Key: { pk: b.pk, sk: b.sk } } });
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return { released: live.map((a) => ({ ...a, status: 'released', releasedAt: input.now })) };
+      return { orderVersion: order.version + 1, pendingLines };
     } catch (error) {
       if (conditionFailed(error)) return undefined;
       throw error;
@@ -243,24 +307,19 @@ export class LifecycleStore {
     const next = order.version + 1;
     const items: TxItems = [
       {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: orderPk(order.orderId), sk: ORDER_SK },
-          UpdateExpression:
-            'SET #s = :received, version = :next, updatedAt = :now, statusReason = :reason, backorderRetries = if_not_exists(backorderRetries, :zero) + :one',
-          ConditionExpression: '#s = :backordered AND version = :v',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':received': 'received',
-            ':backordered': 'backordered',
-            ':next': next,
-            ':v': order.version,
-            ':now': now,
-            ':reason': 'stock reported: allocation retried',
-            ':zero': 0,
-            ':one': 1,
-          },
-        },
+        Update: orderTransition({
+          tableName: this.tableName,
+          orderId: order.orderId,
+          from: 'backordered',
+          // An order that still holds allocations (it was re-allocated) waits as `reallocating`.
+          to: order.pendingLines ? 'reallocating' : 'received',
+          version: order.version,
+          now,
+          reason: 'stock reported: allocation retried',
+          // Its waiting lines are pending again: nothing is left unfilled until allocation says so.
+          set: order.pendingLines ? { backorderedLines: [] } : undefined,
+          increment: { backorderRetries: 1 },
+        }),
       },
       ...backorders.map((b) => ({
         Update: {
@@ -281,26 +340,30 @@ export class LifecycleStore {
     }
   }
 
-  /** The backorder waited too long: the order ends `expired` with the reason, its items go. */
-  async expireBackorder(order: OrderRecord, skus: string[], reason: string, now: string): Promise<boolean> {
+  /**
+   * The backorder waited too long: the order ends `expired` with the reason, its items go. A
+   * re-allocated order that still holds allocations ends `partially_allocated` instead (what it
+   * holds ships; the rest is given up), so nothing reserved is left behind an ended order.
+   */
+  async expireBackorder(
+    order: OrderRecord,
+    skus: string[],
+    reason: string,
+    now: string,
+    holdsAllocations = false,
+  ): Promise<boolean> {
     const items: TxItems = [
       {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk: orderPk(order.orderId), sk: ORDER_SK },
-          UpdateExpression:
-            'SET #s = :expired, version = version + :one, updatedAt = :now, statusReason = :reason',
-          ConditionExpression: '#s = :backordered AND version = :v',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':expired': 'expired',
-            ':backordered': 'backordered',
-            ':v': order.version,
-            ':now': now,
-            ':reason': reason,
-            ':one': 1,
-          },
-        },
+        Update: orderTransition({
+          tableName: this.tableName,
+          orderId: order.orderId,
+          from: 'backordered',
+          to: holdsAllocations ? 'partially_allocated' : 'expired',
+          version: order.version,
+          now,
+          reason,
+          remove: order.pendingLines ? ['pendingLines'] : undefined,
+        }),
       },
       ...skus.map((sku) => ({
         Delete: { TableName: this.tableName, Key: { pk: orderPk(order.orderId), sk: backorderSk(sku) } },

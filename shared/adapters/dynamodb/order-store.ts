@@ -20,6 +20,16 @@ export interface OrderRecord extends Omit<CanonicalOrder, 'contact'> {
   backorderedLines?: Array<{ sku: string; quantity: number }>;
   statusReason?: string;
   updatedAt: string;
+  /**
+   * Lines the next allocation run must allocate (set while `reallocating`, or `backordered` after a
+   * re-allocation found nobody): what a declined or suspended allocation held. Absent = all lines.
+   */
+  pendingLines?: Array<{ sku: string; quantity: number }>;
+  /** Cooperatives that declined this order: re-allocation never offers it to them again. */
+  excludedCooperatives?: string[];
+  /** How many allocations of this order were released to be allocated again. */
+  reallocations?: number;
+  cancelledAt?: string;
 }
 
 export type SaveOrderResult =
@@ -77,9 +87,13 @@ export class OrderStore {
     }
   }
 
-  async get(orderId: string): Promise<OrderRecord | undefined> {
+  async get(orderId: string, consistent = false): Promise<OrderRecord | undefined> {
     const result = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: orderPk(orderId), sk: ORDER_SK } }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: orderPk(orderId), sk: ORDER_SK },
+        ...(consistent ? { ConsistentRead: true } : {}),
+      }),
     );
     return result.Item as OrderRecord | undefined;
   }
