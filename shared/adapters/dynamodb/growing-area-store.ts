@@ -106,9 +106,10 @@ export class GrowingAreaStore {
     /** The reason this suspension releases with: its own earlier releases are found again. */
     releaseReason: string;
   }): Promise<AllocationRecord[]> {
+    // The latest days when the range is longer than the search allows (pickups are soon).
+    const earliest = addDays(input.to, -(SUSPENSION_SEARCH_DAYS - 1));
     const days: string[] = [];
-    for (let d = input.from; d <= input.to && days.length < SUSPENSION_SEARCH_DAYS; d = addDays(d, 1))
-      days.push(d);
+    for (let d = input.from > earliest ? input.from : earliest; d <= input.to; d = addDays(d, 1)) days.push(d);
     const found = (
       await Promise.all(
         days.map((day) =>
