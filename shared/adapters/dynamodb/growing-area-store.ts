@@ -109,7 +109,8 @@ export class GrowingAreaStore {
     // The latest days when the range is longer than the search allows (pickups are soon).
     const earliest = addDays(input.to, -(SUSPENSION_SEARCH_DAYS - 1));
     const days: string[] = [];
-    for (let d = input.from > earliest ? input.from : earliest; d <= input.to; d = addDays(d, 1)) days.push(d);
+    const first = [input.from, earliest].sort()[1] ?? input.from;
+    for (let d = first; d <= input.to; d = addDays(d, 1)) days.push(d);
     const found = (
       await Promise.all(
         days.map((day) =>
