@@ -293,16 +293,21 @@ export async function buildReport(
   const allocationPickups = new Map(pickups.map((p) => [String(p.allocationId), p]));
   let pickupsAfterRelease = 0;
   let withPickupBooked = 0;
+  const releasedByCancel = new Set(
+    released
+      .filter((a) => !/^(declined|growing_area_suspended)/.test(a.releaseReason ?? ''))
+      .map((a) => a.allocationId),
+  );
   for (const a of released) {
     const p = allocationPickups.get(a.allocationId);
     if (p && a.releasedAt && String(p.bookedAt) > a.releasedAt) pickupsAfterRelease++;
-    else if (p) withPickupBooked++;
+    else if (p && releasedByCancel.has(a.allocationId)) withPickupBooked++;
   }
   const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
   const releasedFor = (prefix: string) => released.filter((a) => (a.releaseReason ?? '').startsWith(prefix));
   const declined = releasedFor('declined');
   const movedBySuspension = releasedFor('growing_area_suspended');
-  const byCancel = released.filter((a) => !declined.includes(a) && !movedBySuspension.includes(a));
+  const byCancel = released.filter((a) => releasedByCancel.has(a.allocationId));
   const reallocatedOrders = orders.filter((o) => (o.reallocations ?? 0) > 0);
   let reallocatedToDecliner = 0;
   for (const o of reallocatedOrders) {

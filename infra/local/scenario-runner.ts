@@ -267,7 +267,7 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
     clearInterval(ticker);
     options.onProgress?.(progress());
     phase(
-      'the rest of the day: cancellations, afternoon harvest (backorders retried), 20:30 backorder sweep',
+      'the rest of the day: cancellations, declines, a growing-area suspension, afternoon harvest (backorders retried), 20:30 backorder sweep',
     );
     const lifecycle = {
       ...(await restOfTheDay(runtime, scenario, clock, setClock, harvestDay)),

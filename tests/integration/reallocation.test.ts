@@ -15,11 +15,15 @@ import type { GrowingAreaCode, StockBatch } from '../../shared/domain/cooperativ
 import type { ExportMarket } from '../../shared/domain/market.js';
 import { normaliseOrder } from '../../shared/domain/normalise-order.js';
 import type { RawOrder } from '../../shared/domain/order.js';
+import { suspensionReleaseReason } from '../../functions/move-suspended-allocations/move-suspended-allocations.js';
+import { buildReallocator } from '../../shared/adapters/reallocation.js';
+import { createLogger } from '../../shared/observability.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamodb.js';
 import { cooperative, rawOrder, startPipeline } from '../support/pipeline.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 jest.setTimeout(60_000);
+const silent = createLogger('test', { logLevel: 'SILENT' });
 
 const NOW = new Date('2026-06-18T01:00:00Z');
 const TODAY = '2026-06-18';
@@ -399,5 +403,89 @@ describe('a growing-area code suspended mid-season', () => {
     expect((await t.orders.get(exportOrders[0]?.orderId ?? '', true))?.status).toBe('cancelled');
     await t.expectStockExact();
     expect(t.deadLetters).toEqual([]);
+  });
+});
+
+describe('a release whose events were lost (the process died after the transaction)', () => {
+  const failingBus = {
+    async publish(): Promise<void> {
+      throw new Error('bus unavailable');
+    },
+  };
+
+  it('a repeated decline publishes them again and the order is re-allocated', async () => {
+    const t = await setup({
+      coops: ['coop-a', 'coop-b'],
+      stock: [batch('coop-a', 'A1', 10, 21), batch('coop-b', 'B1', 10, 22)],
+    });
+    const order = await t.ingest('LOST-DECLINE', 2);
+    await t.drain();
+    const dying = buildReallocator({ lifecycle: t.lifecycle, publisher: failingBus, logger: silent });
+    await expect(
+      dying({
+        orderId: order.orderId,
+        cooperativeId: 'coop-a',
+        reason: 'declined: storm',
+        exclude: true,
+        sameRelease: (r) => r.startsWith('declined'),
+      }),
+    ).rejects.toThrow('bus unavailable');
+    expect((await t.orders.get(order.orderId, true))?.status).toBe('reallocating');
+
+    expect((await t.decline(order.orderId, 'coop-a', 'storm')).kind).toBe('duplicate');
+    await t.drain();
+    expect((await t.live(order.orderId)).map((a) => a.cooperativeId)).toEqual(['coop-b']);
+    expect((await t.orders.get(order.orderId, true))?.status).toBe('allocated');
+    await t.expectStockExact();
+  });
+
+  it('a redelivered GrowingAreaSuspended publishes them again and the export order moves', async () => {
+    const t = await setup({
+      coops: ['coop-a', 'coop-b'],
+      codes: [code('coop-a', 'VN-BG-JP-001'), code('coop-b', 'VN-BG-JP-002')],
+      stock: [
+        batch('coop-a', 'A1', 10, 21, { JP: 'VN-BG-JP-001' }),
+        batch('coop-b', 'B1', 10, 22, { JP: 'VN-BG-JP-002' }),
+      ],
+    });
+    const order = await t.ingest('LOST-SUSPEND', 2, {
+      export: { market: 'JP', exporterId: 'EXP-KINHBAC-01' },
+    });
+    await t.drain();
+    await t.growingAreas.suspend({
+      market: 'JP',
+      code: 'VN-BG-JP-001',
+      reason: 'residue',
+      effectiveFrom: TODAY,
+      now: NOW.toISOString(),
+    });
+    const dying = buildReallocator({ lifecycle: t.lifecycle, publisher: failingBus, logger: silent });
+    await expect(
+      dying({
+        orderId: order.orderId,
+        cooperativeId: 'coop-a',
+        reason: suspensionReleaseReason('VN-BG-JP-001'),
+        exclude: false,
+        sameRelease: (r) => r === suspensionReleaseReason('VN-BG-JP-001'),
+      }),
+    ).rejects.toThrow('bus unavailable');
+
+    await t.deliverNow(
+      domainEvent('GrowingAreaSuspended', {
+        version: 1,
+        correlationId: 'c',
+        code: 'VN-BG-JP-001',
+        market: 'JP',
+        cooperativeId: 'coop-a',
+        reason: 'residue',
+        effectiveFrom: TODAY,
+      }),
+    );
+    await t.drain();
+    expect((await t.live(order.orderId)).map((a) => a.cooperativeId)).toEqual(['coop-b']);
+    expect(t.of('AllocationReleased').map((r) => r.reason)).toEqual([
+      suspensionReleaseReason('VN-BG-JP-001'),
+    ]);
+    await t.expectStockExact();
   });
 });

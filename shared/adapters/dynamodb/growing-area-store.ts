@@ -106,9 +106,11 @@ export class GrowingAreaStore {
     /** The reason this suspension releases with: its own earlier releases are found again. */
     releaseReason: string;
   }): Promise<AllocationRecord[]> {
+    // The latest days when the range is longer than the search allows (pickups are soon).
+    const earliest = addDays(input.to, -(SUSPENSION_SEARCH_DAYS - 1));
     const days: string[] = [];
-    for (let d = input.from; d <= input.to && days.length < SUSPENSION_SEARCH_DAYS; d = addDays(d, 1))
-      days.push(d);
+    const first = [input.from, earliest].sort()[1] ?? input.from;
+    for (let d = first; d <= input.to; d = addDays(d, 1)) days.push(d);
     const found = (
       await Promise.all(
         days.map((day) =>
