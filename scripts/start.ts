@@ -58,6 +58,17 @@ function qualityRows(r: HarvestReport): Array<[string, string | number]> {
       'cancellations',
       `${q.cancellations.cancelled} cancelled (${l ? `${l.cancelsBeforeArrival} before arrival, ${l.cancelsAfterAllocation} after` : 'requested'}); ${q.cancellations.allocationsReleased} allocations, ${q.cancellations.unitsReleased} units released; ${q.cancellations.withPickupBooked} had a courier booked`,
     ],
+    [
+      'partial-fill policy outcomes',
+      Object.entries(q.partialFill)
+        .map(
+          ([policy, outcomes]) =>
+            `${policy}: ${Object.entries(outcomes)
+              .map(([o, n]) => `${n} ${o}`)
+              .join(', ')}`,
+        )
+        .join('; ') || '-',
+    ],
     ...(l
       ? ([
           ['afternoon restock', `${l.restockBatches} batches, ${l.restockUnits} units`],

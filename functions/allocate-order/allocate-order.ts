@@ -2,7 +2,10 @@
  * allocate-order: consumes the allocation queue (OrderReceived, routed by the OrdersToAllocation
  * rule). For each order: plan from cached candidate stock, reserve the plan in one DynamoDB
  * transaction, and on cancellation re-plan from the per-item reasons (F08). Publishes one
- * OrderAllocated per cooperative part, or OrderBackordered for what nobody could fill.
+ * OrderAllocated per cooperative part, or OrderBackordered for what nobody could fill. An order
+ * the stock cannot fill whole follows its channel's partial-fill policy (shared/domain/
+ * partial-fill.ts), decided on the plan before the transaction: ship what there is, wait whole,
+ * or reject (OrderRejected, `insufficient_stock`).
  *
  * Idempotent: the order's status/version condition makes a second delivery a no-op; if a previous
  * attempt reserved but died before publishing, the redelivery re-publishes the stored allocations.
@@ -30,7 +33,14 @@ import {
 import { type BackorderPolicy, backorderExpiresAt } from '../../shared/domain/backorder.js';
 import { isGrowingAreaValid } from '../../shared/domain/cooperative.js';
 import type { ExportMarket } from '../../shared/domain/market.js';
-import type { OrderStatus } from '../../shared/domain/order.js';
+import type { Channel, OrderStatus } from '../../shared/domain/order.js';
+import {
+  DEFAULT_PARTIAL_FILL,
+  decidePartialFill,
+  INSUFFICIENT_STOCK,
+  type PartialFillConfig,
+  partialFillPolicyFor,
+} from '../../shared/domain/partial-fill.js';
 import { businessDate } from '../../shared/normalise/time.js';
 
 export interface AllocateDeps {
@@ -51,11 +61,14 @@ export interface AllocateDeps {
   backorderPolicy?: BackorderPolicy;
   /** How often the day's load of every cooperative is re-read (fair share across containers). */
   dayLoadTtlMs?: number;
+  /** Per-channel partial-fill policy (wait, ship partial, reject); DEFAULT_PARTIAL_FILL when absent. */
+  partialFill?: PartialFillConfig;
 }
 
 /** The part of an order allocation works from. */
 interface AllocationSubject {
   orderId: string;
+  channel: Channel;
   version: number;
   lines: Array<{ sku: string; quantity: number }>;
   receivedAt: string;
@@ -205,6 +218,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     if (d.orderVersion !== undefined) {
       return {
         orderId: d.orderId,
+        channel: d.channel,
         version: d.orderVersion,
         lines: d.lines,
         receivedAt: d.receivedAt,
@@ -223,6 +237,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     }
     return {
       orderId: order.orderId,
+      channel: order.channel,
       version: order.version,
       lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       receivedAt: order.receivedAt,
@@ -273,6 +288,11 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     };
     // Retried backorders (version > 1) clear their backorder items in the same transaction.
     const clearBackorderSkus = order.version > 1 ? skusOf(order.lines) : undefined;
+    const fillPolicy = partialFillPolicyFor(
+      order.channel,
+      market !== undefined,
+      deps.partialFill ?? DEFAULT_PARTIAL_FILL,
+    );
     const excluded = new Set<string>();
     const skus = [...new Set(order.lines.map((l) => l.sku))];
     let fresh = false;
@@ -306,20 +326,52 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         }),
         2 + (clearBackorderSkus?.length ?? 0),
       );
-      const explanation = { at: now().toISOString(), weights: ranking.weights, considered: plan.considered };
-
       // Never backorder on a cached view: other orders' holds may still be rolled back.
       if (plan.unfilled.length > 0 && !fresh) {
         fresh = true;
         continue;
       }
 
-      if (plan.parts.length === 0) {
-        const reason = plan.unfilledReasons.join('; ');
+      // The channel's partial-fill policy decides on the plan, before any transaction: `wait` and
+      // `reject` reserve nothing, so nothing is reserved only to be released again.
+      const fill = decidePartialFill(plan, order.lines, fillPolicy);
+      const explanation = {
+        at: now().toISOString(),
+        weights: ranking.weights,
+        considered: plan.considered,
+        partialFill: fill.record,
+      };
+
+      if (fill.kind === 'reject') {
+        const done = await deps.allocations.markRejected({
+          orderId,
+          orderVersion: order.version,
+          rejectReasons: [INSUFFICIENT_STOCK],
+          reason: fill.reason,
+          now: now().toISOString(),
+          explanation,
+          clearBackorderSkus,
+        });
+        if (done === 'order_changed') return alreadyHandled(orderId);
+        if (done === 'cancelled_early') return cancelEarly(order);
+        await deps.publisher.publish([
+          domainEvent('OrderRejected', {
+            version: 1,
+            correlationId: order.correlationId,
+            orderId,
+            channel: order.channel,
+            reasons: [INSUFFICIENT_STOCK],
+          }),
+        ]);
+        return;
+      }
+
+      if (fill.kind === 'backorder') {
+        const reason = fill.reason;
         const done = await deps.allocations.markBackordered({
           orderId,
           orderVersion: order.version,
-          lines: plan.unfilled.map((l) => ({
+          lines: fill.lines.map((l) => ({
             ...l,
             expiresAt: backorderExpiresAt(l.sku, order.receivedAt, deps.backorderPolicy),
           })),
@@ -336,7 +388,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
             version: 1,
             correlationId: order.correlationId,
             orderId,
-            lines: plan.unfilled,
+            lines: fill.lines,
             reason,
           }),
         ]);

@@ -86,6 +86,11 @@ export interface HarvestReport {
       withPickupBooked: number;
     };
     rankingWeights: RankingWeights;
+    /**
+     * Orders by their channel's partial-fill policy and what it last decided for them (filled,
+     * shipped_partial, waited, backordered, rejected), read from each order's allocation explanation.
+     */
+    partialFill: Record<string, Record<string, number>>;
     lifecycle?: LifecycleFacts;
   };
   invariants: {
@@ -282,6 +287,14 @@ export async function buildReport(
     if (p && a.releasedAt && String(p.bookedAt) > a.releasedAt) pickupsAfterRelease++;
     else if (p) withPickupBooked++;
   }
+  const partialFill: Record<string, Record<string, number>> = {};
+  for (const o of orders) {
+    const record = (o as { explanation?: { partialFill?: { policy: string; outcome: string } } }).explanation
+      ?.partialFill;
+    if (!record) continue;
+    partialFill[record.policy] ??= {};
+    bump(partialFill[record.policy] as Record<string, number>, record.outcome);
+  }
   const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
   const allocationQuality: HarvestReport['allocationQuality'] = {
     allocatedShare: wentToAllocation ? round(allocatedOrders.length / wentToAllocation) : 0,
@@ -310,6 +323,7 @@ export async function buildReport(
       withPickupBooked,
     },
     rankingWeights: facts.rankingWeights ?? DEFAULT_RANKING.weights,
+    partialFill,
     lifecycle: facts.lifecycle,
   };
 

@@ -37,6 +37,8 @@ import { createEventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
 import { ADAPTERS } from '../../shared/channels/index.js';
 import type { ChannelSecrets } from '../../shared/channels/types.js';
+import { partialFillPolicy } from '../../shared/config.js';
+import type { PartialFillConfig } from '../../shared/domain/partial-fill.js';
 import { createLogger } from '../../shared/observability.js';
 import { type FunctionName, type QueueName, topology } from '../topology.js';
 import {
@@ -74,6 +76,8 @@ export interface LocalRuntimeOptions {
    * Node: past a few dozen concurrent requests it queues internally and gets slower overall.
    */
   dynamoConcurrency?: number;
+  /** Per-channel partial-fill policy; default: PARTIAL_FILL_POLICY from the environment, else the defaults. */
+  partialFill?: PartialFillConfig;
 }
 
 export interface LocalRuntime {
@@ -225,6 +229,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       logger: logger('allocateOrder'),
       deadLetter: deadLetterFor('allocation'),
       maxReceiveCount: topology.queues.allocation.maxReceiveCount,
+      // The same variable and parser as the Lambda's config (shared/config.ts).
+      partialFill: options.partialFill ?? partialFillPolicy.parse(process.env.PARTIAL_FILL_POLICY),
     });
     consumers.pickup = buildBookPickupHandler({
       doc,

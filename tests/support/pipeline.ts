@@ -19,6 +19,7 @@ import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
 import type { Cooperative } from '../../shared/domain/cooperative.js';
 import type { RawOrder } from '../../shared/domain/order.js';
+import type { PartialFillConfig } from '../../shared/domain/partial-fill.js';
 import type { CarrierClient, PickupBooking, PickupRequest } from '../../shared/domain/pickup.js';
 import { createLogger } from '../../shared/observability.js';
 import type { TestDynamo } from './dynamodb.js';
@@ -89,7 +90,11 @@ export function envelope(event: DomainEvent, receiveCount = 1, messageId?: strin
 
 type Consumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-export function startPipeline(dynamo: TestDynamo, table: string, options: { now: () => Date }) {
+export function startPipeline(
+  dynamo: TestDynamo,
+  table: string,
+  options: { now: () => Date; partialFill?: PartialFillConfig },
+) {
   const orders = new OrderStore(dynamo.doc, table);
   const allocations = new AllocationStore(dynamo.doc, table);
   const lifecycle = new LifecycleStore(dynamo.doc, table);
@@ -136,6 +141,7 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
         orders,
         allocations,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms / 10)),
+        partialFill: options.partialFill,
       }),
     ],
     OrderCancelled: [buildCancelOrderHandler({ ...common, lifecycle, allocations })],
