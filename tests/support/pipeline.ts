@@ -10,6 +10,8 @@ import { type DetailType, type DomainEvent, EVENT_CATALOG } from '../../events/c
 import { buildAllocateOrderHandler } from '../../functions/allocate-order/allocate-order.js';
 import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.js';
 import { buildCancelOrderHandler } from '../../functions/cancel-order/cancel-order.js';
+import { buildCancelPickupHandler } from '../../functions/cancel-pickup/cancel-pickup.js';
+import { PickupStore } from '../../shared/adapters/dynamodb/pickup-store.js';
 import { buildRetryBackordersHandler } from '../../functions/retry-backorders/retry-backorders.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
@@ -116,21 +118,51 @@ export function startPipeline(
       deadLetters.push({ reason, body: record.body });
     },
   };
+  /** The courier's own ledger: reference → shipment and its status (`ready_to_pick`, `cancel`…). */
+  const shipments = new Map<string, { trackingCode: string; status: string }>();
+  const cancels: string[] = [];
+  const hooks: {
+    /** Runs after the courier booked, before it answers (e.g. a release racing the booking). */
+    afterBook?: (request: PickupRequest) => Promise<void>;
+    /** Fails the answer after the booking was made (a timeout after commit). */
+    failAfterBook?: (request: PickupRequest) => boolean;
+  } = {};
   const courier: CarrierClient = {
     carrier: 'ghn',
     async bookPickup(request: PickupRequest) {
-      booked.push(request);
+      const existing = shipments.get(request.clientReference);
+      if (!existing) {
+        booked.push(request);
+        shipments.set(request.clientReference, {
+          trackingCode: `TRK-${request.clientReference}`,
+          status: 'ready_to_pick',
+        });
+      }
+      await hooks.afterBook?.(request);
+      if (hooks.failAfterBook?.(request)) throw new Error('courier timed out after booking');
       const booking: PickupBooking = {
         carrier: 'ghn',
         clientReference: request.clientReference,
         trackingCode: `TRK-${request.clientReference}`,
         feeVnd: 30_000,
-        existing: false,
+        existing: Boolean(existing),
       };
       return booking;
     },
-    async findByClientReference() {
-      return undefined;
+    async findByClientReference(reference) {
+      const found = shipments.get(reference);
+      return found
+        ? { carrier: 'ghn', clientReference: reference, trackingCode: found.trackingCode, existing: true }
+        : undefined;
+    },
+    async cancelPickup(trackingCode) {
+      cancels.push(trackingCode);
+      const found = [...shipments.values()].find((s) => s.trackingCode === trackingCode);
+      if (!found) return { outcome: 'refused', trackingCode, reason: 'no such order' };
+      if (found.status !== 'ready_to_pick' && found.status !== 'picking' && found.status !== 'cancel')
+        return { outcome: 'refused', trackingCode, reason: `order is ${found.status}, cannot cancel` };
+      found.status = 'cancel';
+      return { outcome: 'cancelled', trackingCode };
     },
   };
   const common = { publisher, logger, deadLetter, maxReceiveCount: 5, now: options.now };
@@ -146,6 +178,13 @@ export function startPipeline(
     ],
     OrderCancelled: [buildCancelOrderHandler({ ...common, lifecycle, allocations })],
     StockReported: [buildRetryBackordersHandler({ ...common, doc: dynamo.doc, tableName: table, lifecycle })],
+    AllocationReleased: [
+      buildCancelPickupHandler({
+        ...common,
+        pickups: new PickupStore(dynamo.doc, table),
+        carriers: { ghn: courier },
+      }),
+    ],
     OrderAllocated: [
       buildBookPickupHandler({
         ...common,
@@ -161,7 +200,10 @@ export function startPipeline(
   async function deliver(item: { event: DomainEvent; receiveCount: number; messageId?: string }) {
     for (const consume of routes[item.event.detailType] ?? []) {
       const record = envelope(item.event, item.receiveCount, item.messageId);
-      const response = await consume({ Records: [record] }, context);
+      // A thrown invocation (Powertools throws when every record failed) is redelivered whole, as SQS does.
+      const response = await consume({ Records: [record] }, context).catch(() => ({
+        batchItemFailures: [{ itemIdentifier: record.messageId }],
+      }));
       if (response.batchItemFailures.length > 0)
         pending.push({ ...item, receiveCount: item.receiveCount + 1, messageId: record.messageId });
     }
@@ -176,6 +218,9 @@ export function startPipeline(
     published,
     deadLetters,
     booked,
+    shipments,
+    cancels,
+    courierHooks: hooks,
     of<T extends DetailType>(type: T) {
       return published.filter((e) => e.detailType === type).map((e) => e.detail as DomainEvent<T>['detail']);
     },
