@@ -28,6 +28,9 @@ export const commandConfig = ingestConfig.extend({
     .min(1, 'COOPERATIVE_SECRETS_NAME must name the secret with cooperatives’ API keys'),
 });
 
+/** A function that publishes to the bus but consumes no queue (a scheduled sweep). */
+export const publishingConfig = base.extend({ EVENT_BUS_NAME: z.string().min(1) });
+
 export const consumerConfig = base.extend({
   /** Where a consumer forwards a poison message or one on its last attempt, with the reason. */
   DLQ_URL: z.url(),

@@ -25,11 +25,8 @@ import {
   type DeadLetterPort,
   PermanentError,
 } from '../../shared/adapters/sqs-consumer.js';
-import type { CarrierClient } from '../../shared/domain/pickup.js';
+import { CANCEL_REFUSED_LOG, type CarrierClient } from '../../shared/domain/pickup.js';
 import { UpstreamError } from '../../shared/errors.js';
-
-/** The log line the operators' alarm (a CloudWatch metric filter) counts. */
-export const CANCEL_REFUSED_LOG = 'courier refused to cancel the pickup of a released allocation';
 
 export interface CourierCancellationDeps {
   pickups: PickupStore;

@@ -47,6 +47,9 @@ export interface PickupBooking {
  * `ready_to_pick`, `picking`); later the answer is a refusal, which no retry changes: the operator
  * must stop the parcel by hand (call the courier, tell the cooperative not to hand it over).
  */
+/** The log line the operators' alarm (a CloudWatch metric filter on it) counts. */
+export const CANCEL_REFUSED_LOG = 'courier refused to cancel the pickup of a released allocation';
+
 export type PickupCancellation =
   | { outcome: 'cancelled'; trackingCode: string }
   | { outcome: 'refused'; trackingCode: string; reason: string };
