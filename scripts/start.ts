@@ -56,7 +56,7 @@ function qualityRows(r: HarvestReport): Array<[string, string | number]> {
     ],
     [
       'cancellations',
-      `${q.cancellations.cancelled} cancelled (${l ? `${l.cancelsBeforeArrival} before arrival, ${l.cancelsAfterAllocation} after` : 'requested'}); ${q.cancellations.allocationsReleased} allocations, ${q.cancellations.unitsReleased} units released; ${q.cancellations.withPickupBooked} had a courier booked`,
+      `${q.cancellations.cancelled} cancelled (${l ? `${l.cancelsBeforeArrival} before arrival, ${l.cancelsAfterAllocation} after` : 'requested'}); ${q.cancellations.allocationsReleased} allocations, ${q.cancellations.unitsReleased} units released; ${q.cancellations.withPickupBooked} had a courier booked (${q.cancellations.pickupsCancelled} cancelled at the courier, ${q.cancellations.cancelRefused} refused)`,
     ],
     [
       'partial-fill policy outcomes',
@@ -119,7 +119,9 @@ function render(r: HarvestReport): string {
         'pickups booked',
         `${r.pickups.booked} (${Object.entries(r.pickups.byCarrier)
           .map(([c, n]) => `${c} ${n}`)
-          .join(', ')})`,
+          .join(
+            ', ',
+          )}); ${r.pickups.cancelled} cancelled after release, ${r.pickups.cancelRefused} cancel refused`,
       ],
       ['cooperative messages sent', r.notifications.sent],
       [
@@ -162,7 +164,7 @@ function render(r: HarvestReport): string {
       ['lost orders', ok(r.invariants.lostOrders)],
       ['duplicate orders', ok(r.invariants.duplicateOrders)],
       ['duplicate pickups', ok(r.invariants.duplicatePickups)],
-      ['pickups booked after release', ok(r.invariants.pickupsAfterRelease)],
+      ['live pickups for released allocations', ok(r.invariants.pickupsAfterRelease)],
     ]),
     ...(dlq.length
       ? [

@@ -21,7 +21,8 @@ export interface RunFacts {
   requestsSent: number;
   redeliveriesSent: number;
   deadLetters: Record<string, Array<{ reason: string }>>;
-  carrierLedger: Array<{ clientOrderCode: string }>;
+  /** The courier's own shipments (client reference = our allocation id) and their status (`cancel`…). */
+  carrierLedger: Array<{ clientOrderCode: string; status?: string }>;
   notificationsSent: number;
   seed: number;
   ordersRequested: number;
@@ -50,7 +51,16 @@ export interface HarvestReport {
   };
   channels: Record<string, number>;
   allocations: { count: number; splitOrders: number; cooperativesUsed: number; unitsReserved: number };
-  pickups: { booked: number; byCarrier: Record<string, number> };
+  /**
+   * `booked`: every courier booking recorded; `cancelled`: booked, then cancelled at the courier
+   * because the allocation was released; `cancelRefused`: the courier would not cancel (collected).
+   */
+  pickups: {
+    booked: number;
+    byCarrier: Record<string, number>;
+    cancelled: number;
+    cancelRefused: number;
+  };
   notifications: { sent: number };
   lots: { open: number; members: number; events: number; byMarket: Record<string, number> };
   http: { requests: number; redeliveries: number; byStatus: Record<string, number> };
@@ -78,12 +88,17 @@ export interface HarvestReport {
     /** Cooperatives per allocated order (1 = never split). */
     cooperativesPerOrder: number;
     backorders: { filledLater: number; expired: number; stillWaiting: number };
-    /** `withPickupBooked`: released after its courier was booked (the courier booking must be cancelled). */
+    /**
+     * `withPickupBooked`: released after its courier was booked; of those, `pickupsCancelled` were
+     * cancelled at the courier and `cancelRefused` refused by it (the operator is alerted).
+     */
     cancellations: {
       cancelled: number;
       allocationsReleased: number;
       unitsReleased: number;
       withPickupBooked: number;
+      pickupsCancelled: number;
+      cancelRefused: number;
     };
     rankingWeights: RankingWeights;
     /**
@@ -100,7 +115,11 @@ export interface HarvestReport {
     lostOrders: number;
     duplicateOrders: number;
     duplicatePickups: number;
-    /** Pickups booked for an allocation after it was released (a cancelled order's courier). */
+    /**
+     * Released allocations the courier would still collect: a pickup recorded live
+     * (`awaiting_pickup`), or a shipment in the courier's ledger that is not cancelled, when the
+     * courier did not refuse the cancel. Booked-then-cancelled is fine and not counted here.
+     */
     pickupsAfterRelease: number;
   };
 }
@@ -280,12 +299,22 @@ export async function buildReport(
     (o) => !['rejected', 'review', 'cancelled'].includes(o.status),
   ).length;
   const allocationPickups = new Map(pickups.map((p) => [String(p.allocationId), p]));
+  const shipmentStatus = new Map(facts.carrierLedger.map((s) => [s.clientOrderCode, s.status]));
   let pickupsAfterRelease = 0;
   let withPickupBooked = 0;
+  let pickupsCancelled = 0;
+  let cancelRefused = 0;
   for (const a of released) {
     const p = allocationPickups.get(a.allocationId);
-    if (p && a.releasedAt && String(p.bookedAt) > a.releasedAt) pickupsAfterRelease++;
-    else if (p) withPickupBooked++;
+    const atCourier = shipmentStatus.has(a.allocationId);
+    if (p || atCourier) withPickupBooked++;
+    if (p?.status === 'cancelled') pickupsCancelled++;
+    if (p?.status === 'cancel_refused') {
+      cancelRefused++;
+      continue; // the courier refused: the operator was told, not a silent bug
+    }
+    const liveAtCourier = atCourier && shipmentStatus.get(a.allocationId) !== 'cancel';
+    if (p?.status === 'awaiting_pickup' || liveAtCourier) pickupsAfterRelease++;
   }
   const partialFill: Record<string, Record<string, number>> = {};
   for (const o of orders) {
@@ -321,6 +350,8 @@ export async function buildReport(
       allocationsReleased: released.length,
       unitsReleased: released.reduce((s, a) => s + a.lines.reduce((t, l) => t + l.quantity, 0), 0),
       withPickupBooked,
+      pickupsCancelled,
+      cancelRefused,
     },
     rankingWeights: facts.rankingWeights ?? DEFAULT_RANKING.weights,
     partialFill,
@@ -350,7 +381,12 @@ export async function buildReport(
       cooperativesUsed: new Set(allocations.map((a) => a.cooperativeId)).size,
       unitsReserved: [...reservedByBatch.values()].reduce((s, n) => s + n, 0),
     },
-    pickups: { booked: pickups.length, byCarrier },
+    pickups: {
+      booked: pickups.length,
+      byCarrier,
+      cancelled: pickups.filter((p) => p.status === 'cancelled').length,
+      cancelRefused: pickups.filter((p) => p.status === 'cancel_refused').length,
+    },
     notifications: { sent: facts.notificationsSent },
     lots: {
       open: lots.filter((l) => l.status === 'open').length,
