@@ -45,7 +45,7 @@ function qualityRows(r: HarvestReport): Array<[string, string | number]> {
     ['orders allocated (of those sent to allocation)', pct(q.allocatedShare)],
     [
       'avg shelf life left at delivery',
-      `${q.avgShelfLifeDaysAtDeliveryFresh} days fresh lychee (${q.avgShelfLifeDaysAtDelivery} all goods)`,
+      `${q.avgShelfLifeDaysAtDeliveryFresh} days fresh lychee (domestic, ambient ${q.avgShelfLifeDaysAtDeliveryFreshByChain.domestic}; export, refrigerated ${q.avgShelfLifeDaysAtDeliveryFreshByChain.export}); ${q.avgShelfLifeDaysAtDelivery} all goods`,
     ],
     ['Gini of volume across cooperatives', q.giniVolume],
     ['Gini of volume ÷ capacity', q.giniUtilisation],

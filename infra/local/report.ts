@@ -9,6 +9,7 @@ import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js'
 import type { AllocationRecord } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { SETTLED_STATUSES } from '../../shared/domain/order.js';
 import { DEFAULT_RANKING, type RankingWeights } from '../../shared/domain/allocation.js';
+import { pickupInstant, shelfLifeEndMs } from '../../shared/domain/freshness.js';
 import { findProduct } from '../../shared/domain/product.js';
 import type { LifecycleFacts } from './scenario-lifecycle.js';
 
@@ -77,10 +78,16 @@ export interface HarvestReport {
   allocationQuality: {
     /** Allocated in full or in part, of the orders that went to allocation (not rejected, held or cancelled). */
     allocatedShare: number;
-    /** Days of shelf life the shipped units still had at the estimated delivery, unit-weighted. */
+    /**
+     * Days of shelf life the shipped units still had at the estimated delivery, unit-weighted, for
+     * the chain they travel (shared/domain/freshness.ts): export parcels are refrigerated and keep
+     * their cold-room life; domestic ones travel ambient.
+     */
     avgShelfLifeDaysAtDelivery: number;
     /** The same for fresh lychee only (OCOP goods keep for months and would hide it). */
     avgShelfLifeDaysAtDeliveryFresh: number;
+    /** Fresh lychee by how it travels: domestic parcels (ambient) and export lots (refrigerated). */
+    avgShelfLifeDaysAtDeliveryFreshByChain: { domestic: number; export: number };
     /** Gini coefficient of units shipped across all cooperatives (0 = equal volumes). */
     giniVolume: number;
     /** Gini of units shipped ÷ daily capacity (0 = every cooperative equally busy for its size). */
@@ -271,17 +278,27 @@ export async function buildReport(
   let shelfDays = 0;
   let freshUnits = 0;
   let freshDays = 0;
+  const freshBy = { domestic: { units: 0, days: 0 }, export: { units: 0, days: 0 } };
   for (const a of live) {
     if (!a.deliveryBy) continue;
     for (const l of a.lines) {
       const b = batchByKey.get(`${a.cooperativeId}/${l.batchId}`);
       if (!b) continue;
-      const days = (l.quantity * (Date.parse(String(b.expiresAt)) - Date.parse(a.deliveryBy))) / 86_400_000;
+      // Shelf life where the box arrives: a cold-stored box on an ambient (domestic) parcel has its
+      // ambient life from collection left, not the weeks it had in the cold room.
+      const end = shelfLifeEndMs(
+        { sku: l.sku, expiresAt: String(b.expiresAt), coldChain: Boolean(b.coldChain) },
+        { leavesStoreAt: pickupInstant(a.pickupDate), refrigerated: Boolean(a.market) },
+      );
+      const days = (l.quantity * (end - Date.parse(a.deliveryBy))) / 86_400_000;
       shelfDays += days;
       shelfUnits += l.quantity;
       if (findProduct(l.sku)?.kind === 'fresh-lychee') {
         freshDays += days;
         freshUnits += l.quantity;
+        const chain = freshBy[a.market ? 'export' : 'domestic'];
+        chain.days += days;
+        chain.units += l.quantity;
       }
     }
   }
@@ -329,6 +346,10 @@ export async function buildReport(
     allocatedShare: wentToAllocation ? round(allocatedOrders.length / wentToAllocation) : 0,
     avgShelfLifeDaysAtDelivery: shelfUnits ? round(shelfDays / shelfUnits, 2) : 0,
     avgShelfLifeDaysAtDeliveryFresh: freshUnits ? round(freshDays / freshUnits, 2) : 0,
+    avgShelfLifeDaysAtDeliveryFreshByChain: {
+      domestic: freshBy.domestic.units ? round(freshBy.domestic.days / freshBy.domestic.units, 2) : 0,
+      export: freshBy.export.units ? round(freshBy.export.days / freshBy.export.units, 2) : 0,
+    },
     giniVolume: round(gini(coopItems.map((c) => unitsByCoop.get(String(c.cooperativeId)) ?? 0))),
     giniUtilisation: round(
       gini(
