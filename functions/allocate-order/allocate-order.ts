@@ -207,6 +207,18 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       const existing = await deps.allocations.getAllocations(order.orderId);
       await deps.publisher.publish(existing.filter((a) => a.status === 'reserved').map(allocatedEvent));
     }
+    // A `reject` policy decision whose OrderRejected may have been lost before publishing.
+    if (order.status === 'rejected' && order.rejectReasons?.includes(INSUFFICIENT_STOCK)) {
+      await deps.publisher.publish([
+        domainEvent('OrderRejected', {
+          version: 1,
+          correlationId: order.correlationId,
+          orderId: order.orderId,
+          channel: order.channel,
+          reasons: order.rejectReasons,
+        }),
+      ]);
+    }
   }
 
   /**

@@ -145,5 +145,14 @@ describe('partial-fill policy', () => {
     ]);
     expect(t.of('OrderAllocated')).toEqual([]);
     expect(await t.get(orderPk(t.order.orderId), backorderSk(SKU))).toBeUndefined();
+
+    // A redelivered OrderReceived reserves nothing and announces the rejection again (at least once).
+    const received = t.published.find((e) => e.detailType === 'OrderReceived');
+    if (!received) throw new Error('no OrderReceived');
+    await t.deliverNow(received);
+    await t.drain();
+    expect((await t.orders.get(t.order.orderId))?.status).toBe('rejected');
+    expect((await t.batchA1())?.available).toBe(3);
+    expect(t.of('OrderRejected')).toHaveLength(2);
   });
 });
