@@ -8,7 +8,8 @@
 import { domainEvent } from '../../events/catalog.js';
 import { orderReceivedEvent } from '../../functions/ingest-http/ingest-http.js';
 import { putCatalog } from '../../shared/adapters/dynamodb/catalog-store.js';
-import { allocationIdFor } from '../../shared/adapters/dynamodb/keys.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { allocationIdFor, allocationSk, orderPk, pickupSk } from '../../shared/adapters/dynamodb/keys.js';
 import { PickupStore } from '../../shared/adapters/dynamodb/pickup-store.js';
 import type { StockBatch } from '../../shared/domain/cooperative.js';
 import { normaliseOrder } from '../../shared/domain/normalise-order.js';
@@ -171,5 +172,47 @@ describe('courier booking of a released allocation', () => {
     ]);
     expect(t.cancels).toHaveLength(1);
     expect(t.deadLetters).toEqual([]);
+  });
+});
+
+describe('PickupStore.recordBooked', () => {
+  it('records the pickups of reserved allocations and hands back those released meanwhile, in one batch', async () => {
+    const table = await dynamo.freshTable();
+    const store = new PickupStore(dynamo.doc, table);
+    const pickup = (orderId: string) => ({
+      pk: orderPk(orderId),
+      sk: pickupSk('coop-a'),
+      type: 'pickup' as const,
+      allocationId: allocationIdFor(orderId, 'coop-a'),
+      orderId,
+      cooperativeId: 'coop-a',
+      carrier: 'ghn',
+      trackingCode: `TRK-${orderId}`,
+      pickupDate: '2026-06-18',
+      receivedAt: NOW.toISOString(),
+      bookedAt: NOW.toISOString(),
+      status: 'awaiting_pickup' as const,
+    });
+    for (const [orderId, status] of [
+      ['ord-live', 'reserved'],
+      ['ord-gone', 'released'],
+    ] as const) {
+      await dynamo.doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: orderPk(orderId), sk: allocationSk('coop-a'), type: 'allocation', status },
+        }),
+      );
+    }
+
+    const outcome = await store.recordBooked([pickup('ord-live'), pickup('ord-gone')]);
+    expect(outcome.recorded.map((p) => p.orderId)).toEqual(['ord-live']);
+    expect(outcome.released.map((p) => p.orderId)).toEqual(['ord-gone']);
+    expect(await store.get('ord-live', 'coop-a')).toMatchObject({ status: 'awaiting_pickup' });
+    expect(await store.get('ord-gone', 'coop-a')).toBeUndefined();
+
+    // Recording the same booking again (a redelivery) is not an error and changes nothing.
+    const again = await store.recordBooked([pickup('ord-live')]);
+    expect(again).toEqual({ recorded: [expect.objectContaining({ orderId: 'ord-live' })], released: [] });
   });
 });

@@ -83,6 +83,17 @@ export class PickupStore {
    */
   async recordBooked(pickups: PickupRecord[]): Promise<RecordOutcome> {
     const outcome: RecordOutcome = { recorded: [], released: [] };
+    // Two items per pickup; a transaction holds at most 100.
+    for (let i = 0; i < pickups.length; i += 50) {
+      const part = await this.recordChunk(pickups.slice(i, i + 50));
+      outcome.recorded.push(...part.recorded);
+      outcome.released.push(...part.released);
+    }
+    return outcome;
+  }
+
+  private async recordChunk(pickups: PickupRecord[]): Promise<RecordOutcome> {
+    const outcome: RecordOutcome = { recorded: [], released: [] };
     let pending = pickups;
     for (let attempt = 1; pending.length > 0; attempt++) {
       try {
