@@ -143,6 +143,32 @@ export const pickupFailed = z.object({
   retryable: z.boolean(),
 });
 
+/** The courier booking of a released allocation was cancelled at the courier. */
+export const pickupCancelled = z.object({
+  ...base,
+  allocationId: id,
+  orderId: id,
+  cooperativeId: id,
+  carrier: id,
+  trackingCode: id,
+  reason: z.string(),
+});
+
+/**
+ * The courier refused to cancel the booking of a released allocation (already collected): an
+ * operator must stop the parcel by hand. Not retried: no retry changes the courier's answer.
+ */
+export const pickupCancelRefused = z.object({
+  ...base,
+  allocationId: id,
+  orderId: id,
+  cooperativeId: id,
+  carrier: id,
+  trackingCode: id,
+  reason: z.string(),
+  releaseReason: z.string(),
+});
+
 export const shipmentStatusChanged = z.object({
   ...base,
   allocationId: id,
@@ -201,6 +227,8 @@ export const EVENT_CATALOG = {
   PickupRequested: { source: SOURCES.logistics, schema: pickupRequested },
   PickupBooked: { source: SOURCES.logistics, schema: pickupBooked },
   PickupFailed: { source: SOURCES.logistics, schema: pickupFailed },
+  PickupCancelled: { source: SOURCES.logistics, schema: pickupCancelled },
+  PickupCancelRefused: { source: SOURCES.logistics, schema: pickupCancelRefused },
   ShipmentStatusChanged: { source: SOURCES.logistics, schema: shipmentStatusChanged },
   LotOpened: { source: SOURCES.lots, schema: lotOpened },
   LotEventRecorded: { source: SOURCES.lots, schema: lotEventRecorded },

@@ -44,6 +44,20 @@ export interface RuleSpec {
   target: QueueName;
 }
 
+/**
+ * A timer that invokes a function directly (EventBridge Scheduler on AWS, a timer in the local
+ * runtime while `npm run serve` is up). The function's handler recognises the schedule's `input`.
+ */
+export interface ScheduleSpec {
+  name: string;
+  description: string;
+  /** EventBridge Scheduler `rate(...)` expression. */
+  rate: `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours'})`;
+  /** Delivered as the invocation's event. */
+  input: Record<string, unknown>;
+  target: FunctionName;
+}
+
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
@@ -141,6 +155,23 @@ const functions = {
     table: 'readwrite',
     publishes: true,
   },
+  cancelPickup: {
+    entry: 'functions/cancel-pickup/handler.ts',
+    description:
+      'Cancels the courier booking of an allocation released after its pickup was booked (GHN switch-status/cancel)',
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    table: 'readwrite',
+    publishes: true,
+  },
+  expireBackorders: {
+    entry: 'functions/retry-backorders/expire-handler.ts',
+    description: 'Scheduled sweep: expires backorders that waited past their product’s limit',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    table: 'readwrite',
+    publishes: true,
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -210,6 +241,15 @@ const queues = {
     maxConcurrency: 2,
     why: 'Suspensions are rare and each may move many allocations: one per invocation, never lost',
   },
+  pickupCancellation: {
+    consumer: 'cancelPickup',
+    batchSize: 5,
+    batchingWindowSeconds: 1,
+    visibilityTimeoutSeconds: 6 * functions.cancelPickup.timeoutSeconds,
+    maxReceiveCount: 6,
+    maxConcurrency: 2,
+    why: 'Releases are few (cancellations, declines, suspensions); a low cap leaves the courier’s rate limit to bookings',
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;
@@ -259,6 +299,13 @@ const rules: RuleSpec[] = [
     target: 'cancellation',
   },
   {
+    name: 'ReleasesToPickupCancellation',
+    description:
+      'A released allocation (cancel, decline, suspension) must not be collected: cancel its courier booking',
+    pattern: { source: [EVENT_SOURCES.stock], 'detail-type': ['AllocationReleased'] },
+    target: 'pickupCancellation',
+  },
+  {
     name: 'StockToBackorders',
     description: 'Reported stock retries the backorders waiting for that product',
     pattern: { source: [EVENT_SOURCES.stock], 'detail-type': ['StockReported'] },
@@ -306,6 +353,18 @@ const routes: RouteSpec[] = [
   { method: 'POST', path: '/v1/growing-areas/{code}/suspension', function: 'commandHttp' },
 ];
 
+const schedules: ScheduleSpec[] = [
+  {
+    name: 'ExpireBackordersEvery15Minutes',
+    description:
+      'Backorders past their wait (fresh lychee: 12 h) expire with a reason even when no stock is reported for them',
+    // 15 min against a 12 h limit: an expired backorder is answered within 2 % of its wait.
+    rate: 'rate(15 minutes)',
+    input: { action: 'expire-backorders' },
+    target: 'expireBackorders',
+  },
+];
+
 const table = {
   /** Logical name; the physical name comes from the stack (AWS) or the runtime (local). */
   name: 'HarvestTable',
@@ -325,6 +384,7 @@ export const topology = {
   queues,
   rules,
   routes,
+  schedules,
 } as const;
 
 export type Topology = typeof topology;

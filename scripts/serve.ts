@@ -52,7 +52,13 @@ async function main(): Promise<void> {
   // shifts the server's clock to that day, and only requests signed with that clock pass.
   const shift = harvestDay === today ? 0 : Date.parse(`${harvestDay}T08:00:00+07:00`) - Date.now();
   const clock = () => new Date(Date.now() + shift);
-  const runtime = await startLocalRuntime({ port, clock, logLevel: process.env.LOG_LEVEL ?? 'WARN' });
+  const runtime = await startLocalRuntime({
+    port,
+    clock,
+    logLevel: process.env.LOG_LEVEL ?? 'WARN',
+    // The topology's schedules (the backorder expiry sweep every 15 min) run while the server is up.
+    runSchedules: true,
+  });
   const stop = async () => {
     console.log('\nstopping…');
     await runtime.stop();
@@ -91,6 +97,8 @@ async function main(): Promise<void> {
   console.log(
     `  npm run import -- --url ${runtime.url} --source postmart events/channels/spreadsheet-postmart.xlsx`,
   );
+  for (const schedule of topology.schedules)
+    console.log(`Schedule: ${schedule.name} (${schedule.rate}) → ${schedule.target}`);
   console.log('Ctrl-C stops the server and DynamoDB Local.');
 }
 

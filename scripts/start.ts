@@ -45,7 +45,7 @@ function qualityRows(r: HarvestReport): Array<[string, string | number]> {
     ['orders allocated (of those sent to allocation)', pct(q.allocatedShare)],
     [
       'avg shelf life left at delivery',
-      `${q.avgShelfLifeDaysAtDeliveryFresh} days fresh lychee (${q.avgShelfLifeDaysAtDelivery} all goods)`,
+      `${q.avgShelfLifeDaysAtDeliveryFresh} days fresh lychee (domestic, ambient ${q.avgShelfLifeDaysAtDeliveryFreshByChain.domestic}; export, refrigerated ${q.avgShelfLifeDaysAtDeliveryFreshByChain.export}); ${q.avgShelfLifeDaysAtDelivery} all goods`,
     ],
     ['Gini of volume across cooperatives', q.giniVolume],
     ['Gini of volume ÷ capacity', q.giniUtilisation],
@@ -56,7 +56,18 @@ function qualityRows(r: HarvestReport): Array<[string, string | number]> {
     ],
     [
       'cancellations',
-      `${q.cancellations.cancelled} cancelled (${l ? `${l.cancelsBeforeArrival} before arrival, ${l.cancelsAfterAllocation} after` : 'requested'}); ${q.cancellations.allocationsReleased} allocations, ${q.cancellations.unitsReleased} units released; ${q.cancellations.withPickupBooked} had a courier booked`,
+      `${q.cancellations.cancelled} cancelled (${l ? `${l.cancelsBeforeArrival} before arrival, ${l.cancelsAfterAllocation} after` : 'requested'}); ${q.cancellations.allocationsReleased} allocations, ${q.cancellations.unitsReleased} units released; ${q.cancellations.withPickupBooked} had a courier booked (${q.cancellations.pickupsCancelled} cancelled at the courier, ${q.cancellations.cancelRefused} refused)`,
+    ],
+    [
+      'partial-fill policy outcomes',
+      Object.entries(q.partialFill)
+        .map(
+          ([policy, outcomes]) =>
+            `${policy}: ${Object.entries(outcomes)
+              .map(([o, n]) => `${n} ${o}`)
+              .join(', ')}`,
+        )
+        .join('; ') || '-',
     ],
     [
       're-allocation',
@@ -112,7 +123,9 @@ function render(r: HarvestReport): string {
         'pickups booked',
         `${r.pickups.booked} (${Object.entries(r.pickups.byCarrier)
           .map(([c, n]) => `${c} ${n}`)
-          .join(', ')})`,
+          .join(
+            ', ',
+          )}); ${r.pickups.cancelled} cancelled after release, ${r.pickups.cancelRefused} cancel refused`,
       ],
       ['cooperative messages sent', r.notifications.sent],
       [
@@ -155,7 +168,7 @@ function render(r: HarvestReport): string {
       ['lost orders', ok(r.invariants.lostOrders)],
       ['duplicate orders', ok(r.invariants.duplicateOrders)],
       ['duplicate pickups', ok(r.invariants.duplicatePickups)],
-      ['pickups booked after release', ok(r.invariants.pickupsAfterRelease)],
+      ['live pickups for released allocations', ok(r.invariants.pickupsAfterRelease)],
       ['re-allocated to a cooperative that declined', ok(r.invariants.reallocatedToDecliner)],
     ]),
     ...(dlq.length

@@ -2,7 +2,10 @@
  * allocate-order: consumes the allocation queue (OrderReceived, routed by the OrdersToAllocation
  * rule). For each order: plan from cached candidate stock, reserve the plan in one DynamoDB
  * transaction, and on cancellation re-plan from the per-item reasons (F08). Publishes one
- * OrderAllocated per cooperative part, or OrderBackordered for what nobody could fill.
+ * OrderAllocated per cooperative part, or OrderBackordered for what nobody could fill. An order
+ * the stock cannot fill whole follows its channel's partial-fill policy (shared/domain/
+ * partial-fill.ts), decided on the plan before the transaction: ship what there is, wait whole,
+ * or reject (OrderRejected, `insufficient_stock`).
  *
  * Idempotent: the order's status/version condition makes a second delivery a no-op; if a previous
  * attempt reserved but died before publishing, the redelivery re-publishes the stored allocations.
@@ -30,7 +33,14 @@ import {
 import { type BackorderPolicy, backorderExpiresAt } from '../../shared/domain/backorder.js';
 import { isGrowingAreaValid } from '../../shared/domain/cooperative.js';
 import type { ExportMarket } from '../../shared/domain/market.js';
-import type { OrderStatus } from '../../shared/domain/order.js';
+import type { Channel, OrderStatus } from '../../shared/domain/order.js';
+import {
+  DEFAULT_PARTIAL_FILL,
+  decidePartialFill,
+  INSUFFICIENT_STOCK,
+  type PartialFillConfig,
+  partialFillPolicyFor,
+} from '../../shared/domain/partial-fill.js';
 import { businessDate } from '../../shared/normalise/time.js';
 
 export interface AllocateDeps {
@@ -56,11 +66,14 @@ export interface AllocateDeps {
    * transaction checks every code it uses is still valid); it bounds wasted re-plans.
    */
   codeTtlMs?: number;
+  /** Per-channel partial-fill policy (wait, ship partial, reject); DEFAULT_PARTIAL_FILL when absent. */
+  partialFill?: PartialFillConfig;
 }
 
 /** The part of an order allocation works from. */
 interface AllocationSubject {
   orderId: string;
+  channel: Channel;
   version: number;
   lines: Array<{ sku: string; quantity: number }>;
   receivedAt: string;
@@ -235,6 +248,18 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       const existing = await deps.allocations.getAllocations(order.orderId);
       await deps.publisher.publish(existing.filter((a) => a.status === 'reserved').map(allocatedEvent));
     }
+    // A `reject` policy decision whose OrderRejected may have been lost before publishing.
+    if (order.status === 'rejected' && order.rejectReasons?.includes(INSUFFICIENT_STOCK)) {
+      await deps.publisher.publish([
+        domainEvent('OrderRejected', {
+          version: 1,
+          correlationId: order.correlationId,
+          orderId: order.orderId,
+          channel: order.channel,
+          reasons: order.rejectReasons,
+        }),
+      ]);
+    }
   }
 
   /**
@@ -247,6 +272,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     if (d.orderVersion !== undefined) {
       return {
         orderId: d.orderId,
+        channel: d.channel,
         version: d.orderVersion,
         lines: d.lines,
         receivedAt: d.receivedAt,
@@ -265,6 +291,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     }
     return {
       orderId: order.orderId,
+      channel: order.channel,
       version: order.version,
       lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       receivedAt: order.receivedAt,
@@ -296,6 +323,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     const pending = order.pendingLines?.length ? order.pendingLines : order.lines;
     return {
       orderId,
+      channel: order.channel,
       version: order.version,
       lines: pending.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       receivedAt: order.receivedAt,
@@ -353,6 +381,14 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     const excluded = new Set<string>(order.reallocation?.excluded);
     const fromStatus: OrderStatus = order.reallocation ? 'reallocating' : 'received';
     const keepBackorderedLines = order.reallocation?.keepBackorderedLines ?? [];
+    const channelPolicy = partialFillPolicyFor(
+      order.channel,
+      market !== undefined,
+      deps.partialFill ?? DEFAULT_PARTIAL_FILL,
+    );
+    // A re-allocated part belongs to an order that already holds stock elsewhere: rejecting it
+    // would strand those allocations, so `reject` waits for stock instead.
+    const fillPolicy = order.reallocation && channelPolicy === 'reject' ? 'wait' : channelPolicy;
     const skus = [...new Set(order.lines.map((l) => l.sku))];
     let fresh = false;
 
@@ -386,21 +422,53 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       const fixedItems = 2 + (clearBackorderSkus?.length ?? 0);
       const plan = fitPlanToTransaction(planned, fixedItems + codeChecksOf(planned, pool, market).length);
       const growingAreaChecks = codeChecksOf(plan, pool, market);
-      const explanation = { at: now().toISOString(), weights: ranking.weights, considered: plan.considered };
-
       // Never backorder on a cached view: other orders' holds may still be rolled back.
       if (plan.unfilled.length > 0 && !fresh) {
         fresh = true;
         continue;
       }
 
-      if (plan.parts.length === 0) {
-        const reason = plan.unfilledReasons.join('; ');
+      // The channel's partial-fill policy decides on the plan, before any transaction: `wait` and
+      // `reject` reserve nothing, so nothing is reserved only to be released again.
+      const fill = decidePartialFill(plan, order.lines, fillPolicy);
+      const explanation = {
+        at: now().toISOString(),
+        weights: ranking.weights,
+        considered: plan.considered,
+        partialFill: fill.record,
+      };
+
+      if (fill.kind === 'reject') {
+        const done = await deps.allocations.markRejected({
+          orderId,
+          orderVersion: order.version,
+          rejectReasons: [INSUFFICIENT_STOCK],
+          reason: fill.reason,
+          now: now().toISOString(),
+          explanation,
+          clearBackorderSkus,
+        });
+        if (done === 'order_changed') return alreadyHandled(orderId);
+        if (done === 'cancelled_early') return cancelEarly(order);
+        await deps.publisher.publish([
+          domainEvent('OrderRejected', {
+            version: 1,
+            correlationId: order.correlationId,
+            orderId,
+            channel: order.channel,
+            reasons: [INSUFFICIENT_STOCK],
+          }),
+        ]);
+        return;
+      }
+
+      if (fill.kind === 'backorder') {
+        const reason = fill.reason;
         const done = await deps.allocations.markBackordered({
           orderId,
           orderVersion: order.version,
           fromStatus,
-          lines: plan.unfilled.map((l) => ({
+          lines: fill.lines.map((l) => ({
             ...l,
             expiresAt: backorderExpiresAt(l.sku, order.receivedAt, deps.backorderPolicy),
           })),
@@ -417,7 +485,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
             version: 1,
             correlationId: order.correlationId,
             orderId,
-            lines: plan.unfilled,
+            lines: fill.lines,
             reason,
           }),
         ]);

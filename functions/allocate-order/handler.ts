@@ -4,11 +4,11 @@ import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store
 import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
 import { withObservability } from '../../shared/adapters/middleware.js';
 import { sqsDeadLetter } from '../../shared/adapters/sqs-consumer.js';
-import { loadConfig, publishingConsumerConfig } from '../../shared/config.js';
+import { allocationConfig, loadConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/observability.js';
 import { buildAllocateOrderHandler } from './allocate-order.js';
 
-const config = loadConfig(publishingConsumerConfig);
+const config = loadConfig(allocationConfig);
 const logger = createLogger('allocate-order', { logLevel: config.LOG_LEVEL });
 
 export const handler = withObservability(
@@ -20,5 +20,6 @@ export const handler = withObservability(
     logger,
     deadLetter: sqsDeadLetter(sqs, config.DLQ_URL),
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
+    partialFill: config.PARTIAL_FILL_POLICY,
   }),
 );

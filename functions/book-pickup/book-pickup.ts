@@ -3,23 +3,29 @@
  * courier pickup per allocation. The allocation id is the courier's client reference, so however
  * many times the message is redelivered (or the courier times out and we retry), the courier holds
  * at most one shipment for it (F15); the pickup item in the table is written conditionally too.
+ *
+ * A released allocation (cancelled order, declined, suspended area) gets no courier: the pickup is
+ * recorded only while its allocation is still `reserved` (one transaction per batch, see
+ * pickup-store.ts). If the release won the race after the courier was called, the booking just made
+ * is cancelled here; a redelivery for a released allocation asks the courier whether an earlier
+ * attempt booked it before dying, and cancels that too. cancel-pickup handles releases that come
+ * after the pickup was recorded.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSRecord } from 'aws-lambda';
 import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
 import { remainingTimeSignal } from '../../shared/adapters/carriers/deadline.js';
-import { batchPutAll } from '../../shared/adapters/dynamodb/batch-write.js';
 import type { AllocationRecord, AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { CooperativeDirectory } from '../../shared/adapters/dynamodb/cooperative-directory.js';
 import {
   allocationSk,
   CONTACT_SK,
-  carrierDayGsi2pk,
   ORDER_SK,
   orderPk,
   pickupSk,
 } from '../../shared/adapters/dynamodb/keys.js';
+import { type PickupRecord, PickupStore } from '../../shared/adapters/dynamodb/pickup-store.js';
 import { batchGetAll } from '../../shared/adapters/dynamodb/query.js';
 import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
@@ -33,6 +39,9 @@ import type { BuyerContact } from '../../shared/domain/order.js';
 import type { CarrierClient, PickupRequest } from '../../shared/domain/pickup.js';
 import { findProduct } from '../../shared/domain/product.js';
 import { UpstreamError } from '../../shared/errors.js';
+import { buildCourierCancellation } from '../cancel-pickup/cancel-pickup.js';
+
+export type { PickupRecord } from '../../shared/adapters/dynamodb/pickup-store.js';
 
 export interface BookPickupDeps {
   doc: DynamoDBDocumentClient;
@@ -50,32 +59,28 @@ export interface BookPickupDeps {
   safetyMarginMs?: number;
 }
 
-export interface PickupRecord {
-  pk: string;
-  sk: string;
-  type: 'pickup';
-  allocationId: string;
-  orderId: string;
-  cooperativeId: string;
-  carrier: string;
-  trackingCode: string;
-  pickupDate: string;
-  receivedAt: string;
-  bookedAt: string;
-  status: 'awaiting_pickup';
-  market?: string;
-  feeVnd?: number;
-}
-
 interface BatchState {
   items: Map<string, Record<string, unknown>>;
-  pickups: PickupRecord[];
+  /** Bookings made in this batch, recorded at commit (with the PickupBooked each announces). */
+  pickups: Array<{ record: PickupRecord; event: DomainEvent; correlationId: string }>;
+  /** PickupBooked of pickups recorded before (a redelivery re-announces them). */
   events: DomainEvent[];
+  context?: Context;
 }
 
 export function buildBookPickupHandler(deps: BookPickupDeps) {
   const now = deps.now ?? (() => new Date());
   const cooperatives = new CooperativeDirectory(() => deps.allocations.loadCooperatives(), 300_000);
+  const pickupStore = new PickupStore(deps.doc, deps.tableName);
+  const cancelAtCourier = buildCourierCancellation({
+    pickups: pickupStore,
+    carriers: deps.carriers,
+    publisher: deps.publisher,
+    logger: deps.logger,
+    now,
+  });
+  const courierSignal = (context: Context | undefined) =>
+    context ? remainingTimeSignal(context, deps.safetyMarginMs ?? 3_000) : AbortSignal.timeout(10_000);
 
   /**
    * One BatchGetItem for the whole batch: each allocation's order, buyer contact, pickup and the
@@ -92,21 +97,83 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
     return { items: new Map(items.map((i) => [`${i.pk}|${i.sk}`, i])), pickups: [], events: [] };
   }
 
-  /** One BatchWriteItem for the pickups the batch booked, then their events. */
+  /**
+   * One TransactWriteItems for the pickups the batch booked, each conditional on its allocation
+   * still being reserved; bookings whose allocation was released meanwhile are cancelled at the
+   * courier (nobody else would: the release's consumer found no pickup to cancel). Then the events.
+   */
   async function commit(state: BatchState): Promise<void> {
-    await batchPutAll(
-      deps.doc,
-      deps.tableName,
-      state.pickups.map((p) => ({
-        ...p,
-        gsi2pk: carrierDayGsi2pk(p.carrier, p.pickupDate),
-        gsi2sk: `PICKUP#${p.allocationId}`,
-      })),
-    );
-    await deps.publisher.publish(state.events);
+    // One item per allocation: a message delivered twice in one batch booked the same shipment.
+    const byAllocation = new Map(state.pickups.map((p) => [p.record.allocationId, p.record]));
+    const { released } = await pickupStore.recordBooked([...byAllocation.values()]);
+    const unwanted = new Set(released.map((p) => p.allocationId));
+    for (const p of state.pickups) {
+      if (!unwanted.has(p.record.allocationId) || byAllocation.get(p.record.allocationId) !== p.record)
+        continue;
+      deps.logger.info('allocation released while its courier was being booked: cancelling the booking', {
+        allocationId: p.record.allocationId,
+      });
+      await cancelAtCourier({
+        pickup: p.record,
+        existing: false,
+        releaseReason: 'released while the courier was being booked',
+        correlationId: p.correlationId,
+        signal: courierSignal(state.context),
+      });
+    }
+    await deps.publisher.publish([
+      ...state.events,
+      ...state.pickups.filter((p) => !unwanted.has(p.record.allocationId)).map((p) => p.event),
+    ]);
   }
 
-  async function book(event: BusEvent<'OrderAllocated'>, context: Context, state: BatchState): Promise<void> {
+  /**
+   * A redelivery for a released allocation: an earlier attempt may have booked the courier and died
+   * before recording it. Ask the courier by our reference, and cancel what it holds.
+   */
+  async function cancelUnrecorded(
+    event: BusEvent<'OrderAllocated'>,
+    carrierName: string,
+    receivedAt: string,
+    context: Context,
+  ): Promise<void> {
+    const { orderId, allocationId, cooperativeId, pickupDate, market } = event.detail;
+    const carrier = deps.carriers[carrierName];
+    if (!carrier) return;
+    const signal = courierSignal(context);
+    const found = await carrier.findByClientReference(allocationId, { signal });
+    if (!found) return;
+    await cancelAtCourier({
+      pickup: {
+        pk: orderPk(orderId),
+        sk: pickupSk(cooperativeId),
+        type: 'pickup',
+        allocationId,
+        orderId,
+        cooperativeId,
+        carrier: carrierName,
+        trackingCode: found.trackingCode,
+        pickupDate,
+        receivedAt,
+        bookedAt: now().toISOString(),
+        status: 'awaiting_pickup',
+        market,
+        feeVnd: found.feeVnd,
+      },
+      existing: false,
+      releaseReason: 'released before an earlier booking attempt was recorded',
+      correlationId: event.detail.correlationId,
+      signal,
+    });
+  }
+
+  async function book(
+    event: BusEvent<'OrderAllocated'>,
+    record: SQSRecord,
+    context: Context,
+    state: BatchState,
+  ): Promise<void> {
+    state.context = context;
     const { orderId, allocationId, cooperativeId, lines, pickupDate, market, exporterId } = event.detail;
     const item = (sk: string) => state.items.get(`${orderPk(orderId)}|${sk}`);
     const order = item(ORDER_SK) as OrderRecord | undefined;
@@ -114,12 +181,18 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
     const existing = item(pickupSk(cooperativeId)) as PickupRecord | undefined;
     if (!order || !contact) throw new Error(`order ${orderId} or its contact is missing`);
     const allocation = item(allocationSk(cooperativeId)) as AllocationRecord | undefined;
+    if (existing && existing.status !== 'awaiting_pickup') return; // booked, then cancelled
     if (!existing && (order.status === 'cancelled' || allocation?.status !== 'reserved')) {
       deps.logger.info('pickup skipped: allocation released or order cancelled', {
         orderId,
         allocationId,
         orderStatus: order.status,
       });
+      if (allocation?.status === 'released' && Number(record.attributes.ApproximateReceiveCount) > 1) {
+        const coop = await cooperatives.get(cooperativeId);
+        const carrierName = coop && deps.carriers[coop.carrier] ? coop.carrier : deps.defaultCarrier;
+        await cancelUnrecorded(event, carrierName, order.receivedAt, context);
+      }
       return;
     }
     const coop = await cooperatives.get(cooperativeId);
@@ -205,24 +278,24 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
         market,
         feeVnd: booking.feeVnd,
       };
-      // Written at commit with the batch's other pickups. No condition is needed: the courier
-      // keys shipments by our client reference, so every retry gets the same tracking code.
-      state.pickups.push(pickup);
+      // Written at commit with the batch's other pickups, each only while its allocation is
+      // still reserved; the courier keys shipments by our client reference, so every retry gets
+      // the same tracking code.
     }
-    state.events.push(
-      domainEvent('PickupBooked', {
-        version: 1,
-        correlationId: event.detail.correlationId,
-        allocationId,
-        orderId,
-        cooperativeId,
-        carrier: pickup.carrier,
-        trackingCode: pickup.trackingCode,
-        pickupDate,
-        market,
-        exporterId,
-      }),
-    );
+    const booked = domainEvent('PickupBooked', {
+      version: 1,
+      correlationId: event.detail.correlationId,
+      allocationId,
+      orderId,
+      cooperativeId,
+      carrier: pickup.carrier,
+      trackingCode: pickup.trackingCode,
+      pickupDate,
+      market,
+      exporterId,
+    });
+    if (existing) state.events.push(booked);
+    else state.pickups.push({ record: pickup, event: booked, correlationId: event.detail.correlationId });
   }
 
   return buildSqsConsumer<BusEvent<'OrderAllocated'>, BatchState>({
@@ -231,6 +304,6 @@ export function buildBookPickupHandler(deps: BookPickupDeps) {
     maxReceiveCount: deps.maxReceiveCount,
     parse: catalogEventParser(['OrderAllocated']),
     batch: { begin, commit },
-    handle: (event, _record, context, state) => book(event, context, state),
+    handle: (event, record, context, state) => book(event, record, context, state),
   });
 }

@@ -157,6 +157,27 @@ export async function expireAllBackorders(
   return total;
 }
 
+/**
+ * The scheduled sweep (EventBridge Scheduler every 15 min on AWS; a timer under `npm run serve`):
+ * expires every product's backorders past their limit. Idempotent (each expiry is conditional on
+ * the order's status and version), so an overlapping or repeated run expires nothing twice.
+ */
+export function buildExpireBackordersHandler(
+  deps: Omit<RetryBackordersDeps, 'deadLetter' | 'maxReceiveCount'>,
+) {
+  const sweep = buildBackorderSweeper(deps);
+  return async (event: unknown): Promise<SweepResult> => {
+    const action = (event as { action?: unknown } | null)?.action;
+    if (action !== 'expire-backorders')
+      throw new Error(
+        `expected a schedule event { "action": "expire-backorders" }, got ${JSON.stringify(event)}`,
+      );
+    const result = await expireAllBackorders(sweep);
+    deps.logger.info('scheduled backorder sweep', { ...result });
+    return result;
+  };
+}
+
 export function buildRetryBackordersHandler(deps: RetryBackordersDeps) {
   const sweep = buildBackorderSweeper(deps);
   return buildSqsConsumer<BusEvent<'StockReported'>>({

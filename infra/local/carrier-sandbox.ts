@@ -4,7 +4,8 @@
  *
  * Its ledger of created shipments is the carrier-side truth the pipeline's invariants are checked
  * against: a second create with the same `client_order_code` is refused as a duplicate (as GHN does)
- * and never becomes a second shipment. Faults come from a seeded PRNG (latency, 5xx, slow answers
+ * and never becomes a second shipment. `switch-status/cancel` cancels a shipment only while it is
+ * `ready_to_pick` or `picking` (a collected one is refused, per order code, as GHN answers). Faults come from a seeded PRNG (latency, 5xx, slow answers
  * that still create, 429 with Retry-After from a token bucket) or are injected one by one.
  *
  * Binds 127.0.0.1 on a free port; keep-alive, so one client can drive hundreds of requests/s.
@@ -19,6 +20,9 @@ export const SANDBOX_SHOP_ID = '885';
 const CREATE_PATH = '/shiip/public-api/v2/shipping-order/create';
 const DETAIL_BY_CLIENT_CODE_PATH = '/shiip/public-api/v2/shipping-order/detail-by-client-code';
 const DETAIL_PATH = '/shiip/public-api/v2/shipping-order/detail';
+const CANCEL_PATH = '/shiip/public-api/v2/switch-status/cancel';
+/** GHN cancels an order only before it is collected. */
+const CANCELLABLE_STATUSES = new Set(['ready_to_pick', 'picking']);
 const MAX_BODY_BYTES = 1_000_000;
 
 export interface CarrierSandboxOptions {
@@ -51,7 +55,7 @@ export type SandboxFault =
    */
   | { kind: 'status'; status: number; retryAfter?: string; afterCommit?: boolean };
 
-export type SandboxRoute = 'create' | 'lookup';
+export type SandboxRoute = 'create' | 'lookup' | 'cancel';
 
 export interface SandboxShipment {
   clientOrderCode: string;
@@ -83,6 +87,10 @@ export interface CarrierSandbox {
   stop(): Promise<void>;
   /** Ledger of created shipments, oldest first (copies). */
   shipments(): SandboxShipment[];
+  /** Moves a shipment along as the courier would (`picking`, `picked`…), e.g. to see a cancel refused. */
+  setStatus(orderCode: string, status: string): void;
+  /** Cancel requests received per GHN order code (refused ones included). */
+  cancelAttempts(orderCode: string): number;
   /** Shipments created under this client_order_code: the invariant is at most 1. */
   createCount(clientOrderCode: string): number;
   /** Create requests received for this client_order_code, refused ones included. */
@@ -234,6 +242,7 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
   const byClientCode = new Map<string, SandboxShipment[]>();
   const byOrderCode = new Map<string, SandboxShipment>();
   const attempts = new Map<string, number>();
+  const cancelAttempts = new Map<string, number>();
   const faults: Array<{ fault: SandboxFault; route: SandboxRoute | undefined; remaining: number }> = [];
   const log: SandboxRequestRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -352,6 +361,33 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
     };
   };
 
+  /**
+   * switch-status/cancel: each order code answered on its own (`result`, `message`), as GHN does.
+   * Cancelling a cancelled order succeeds again (idempotent); a collected one is refused.
+   */
+  const cancel = (body: Record<string, unknown>): Answer => {
+    const codes = body.order_codes;
+    if (!Array.isArray(codes) || codes.length === 0 || !codes.every(isNonEmptyString)) {
+      return ghn(400, 'order_codes: cần danh sách mã đơn hàng', { code_message: 'ORDER_CODES_REQUIRED' });
+    }
+    const data = codes.map((code) => {
+      cancelAttempts.set(code, (cancelAttempts.get(code) ?? 0) + 1);
+      const shipment = byOrderCode.get(code);
+      if (!shipment) return { order_code: code, result: false, message: 'Đơn hàng không tồn tại' };
+      if (shipment.status === 'cancel') return { order_code: code, result: true, message: 'OK' };
+      if (!CANCELLABLE_STATUSES.has(shipment.status)) {
+        return {
+          order_code: code,
+          result: false,
+          message: `Đơn hàng đang ở trạng thái ${shipment.status}, không thể hủy`,
+        };
+      }
+      shipment.status = 'cancel';
+      return { order_code: code, result: true, message: 'OK' };
+    });
+    return { status: 200, body: { code: 200, message: 'Success', data } };
+  };
+
   const handle = (route: SandboxRoute, body: Record<string, unknown>): Answer => {
     const limitedFor = takeToken();
     if (limitedFor > 0) {
@@ -359,6 +395,7 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
     }
     const processRequest = (): Answer => {
       if (route === 'create') return create(body);
+      if (route === 'cancel') return cancel(body);
       const code = body.client_order_code;
       const found = typeof code === 'string' ? byClientCode.get(code)?.at(-1) : undefined;
       return detail(found);
@@ -395,12 +432,18 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
   const answer = async (req: IncomingMessage, record: SandboxRequestRecord): Promise<Answer> => {
     const path = (req.url ?? '').split('?')[0];
     const route: SandboxRoute | undefined =
-      path === CREATE_PATH ? 'create' : path === DETAIL_BY_CLIENT_CODE_PATH ? 'lookup' : undefined;
+      path === CREATE_PATH
+        ? 'create'
+        : path === DETAIL_BY_CLIENT_CODE_PATH
+          ? 'lookup'
+          : path === CANCEL_PATH
+            ? 'cancel'
+            : undefined;
     if (route) record.route = route;
     const text = await readBody(req);
     if (req.method !== 'POST' || (route === undefined && path !== DETAIL_PATH)) return ghn(404, 'Not found');
     if (req.headers.token !== token) return ghn(401, 'Token không hợp lệ');
-    if (route === 'create' && req.headers.shopid !== shopId)
+    if ((route === 'create' || route === 'cancel') && req.headers.shopid !== shopId)
       return ghn(401, 'ShopId không hợp lệ hoặc không thuộc Token');
     if (text === undefined) return ghn(413, 'Dữ liệu quá lớn');
     let body: Record<string, unknown>;
@@ -483,6 +526,12 @@ export async function startCarrierSandbox(options: CarrierSandboxOptions = {}): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
     shipments: () => structuredClone(ledger),
+    setStatus(orderCode, status) {
+      const shipment = byOrderCode.get(orderCode);
+      if (!shipment) throw new Error(`no shipment ${orderCode} in the sandbox`);
+      shipment.status = status;
+    },
+    cancelAttempts: (orderCode) => cancelAttempts.get(orderCode) ?? 0,
     createCount: (clientOrderCode) => byClientCode.get(clientOrderCode)?.length ?? 0,
     createAttempts: (clientOrderCode) => attempts.get(clientOrderCode) ?? 0,
     injectFault(fault, injectOptions) {

@@ -9,6 +9,7 @@ import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js'
 import type { AllocationRecord } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { SETTLED_STATUSES } from '../../shared/domain/order.js';
 import { DEFAULT_RANKING, type RankingWeights } from '../../shared/domain/allocation.js';
+import { pickupInstant, shelfLifeEndMs } from '../../shared/domain/freshness.js';
 import { findProduct } from '../../shared/domain/product.js';
 import type { LifecycleFacts } from './scenario-lifecycle.js';
 
@@ -21,7 +22,8 @@ export interface RunFacts {
   requestsSent: number;
   redeliveriesSent: number;
   deadLetters: Record<string, Array<{ reason: string }>>;
-  carrierLedger: Array<{ clientOrderCode: string }>;
+  /** The courier's own shipments (client reference = our allocation id) and their status (`cancel`…). */
+  carrierLedger: Array<{ clientOrderCode: string; status?: string }>;
   notificationsSent: number;
   seed: number;
   ordersRequested: number;
@@ -50,7 +52,16 @@ export interface HarvestReport {
   };
   channels: Record<string, number>;
   allocations: { count: number; splitOrders: number; cooperativesUsed: number; unitsReserved: number };
-  pickups: { booked: number; byCarrier: Record<string, number> };
+  /**
+   * `booked`: every courier booking recorded; `cancelled`: booked, then cancelled at the courier
+   * because the allocation was released; `cancelRefused`: the courier would not cancel (collected).
+   */
+  pickups: {
+    booked: number;
+    byCarrier: Record<string, number>;
+    cancelled: number;
+    cancelRefused: number;
+  };
   notifications: { sent: number };
   lots: { open: number; members: number; events: number; byMarket: Record<string, number> };
   http: { requests: number; redeliveries: number; byStatus: Record<string, number> };
@@ -67,10 +78,16 @@ export interface HarvestReport {
   allocationQuality: {
     /** Allocated in full or in part, of the orders that went to allocation (not rejected, held or cancelled). */
     allocatedShare: number;
-    /** Days of shelf life the shipped units still had at the estimated delivery, unit-weighted. */
+    /**
+     * Days of shelf life the shipped units still had at the estimated delivery, unit-weighted, for
+     * the chain they travel (shared/domain/freshness.ts): export parcels are refrigerated and keep
+     * their cold-room life; domestic ones travel ambient.
+     */
     avgShelfLifeDaysAtDelivery: number;
     /** The same for fresh lychee only (OCOP goods keep for months and would hide it). */
     avgShelfLifeDaysAtDeliveryFresh: number;
+    /** Fresh lychee by how it travels: domestic parcels (ambient) and export lots (refrigerated). */
+    avgShelfLifeDaysAtDeliveryFreshByChain: { domestic: number; export: number };
     /** Gini coefficient of units shipped across all cooperatives (0 = equal volumes). */
     giniVolume: number;
     /** Gini of units shipped ÷ daily capacity (0 = every cooperative equally busy for its size). */
@@ -78,12 +95,19 @@ export interface HarvestReport {
     /** Cooperatives per allocated order (1 = never split). */
     cooperativesPerOrder: number;
     backorders: { filledLater: number; expired: number; stillWaiting: number };
-    /** `withPickupBooked`: released after its courier was booked (the courier booking must be cancelled). */
+    /**
+     * Releases by cancels only (declines and suspensions are under `reallocation`; `pickups` counts
+     * every cancelled booking). `withPickupBooked`: released after its courier was booked; of those,
+     * `pickupsCancelled` were cancelled at the courier and `cancelRefused` refused by it (the
+     * operator is alerted).
+     */
     cancellations: {
       cancelled: number;
       allocationsReleased: number;
       unitsReleased: number;
       withPickupBooked: number;
+      pickupsCancelled: number;
+      cancelRefused: number;
     };
     /**
      * Allocations released to be allocated again: declined by their cooperative, or moved because
@@ -100,6 +124,11 @@ export interface HarvestReport {
       stillReallocating: number;
     };
     rankingWeights: RankingWeights;
+    /**
+     * Orders by their channel's partial-fill policy and what it last decided for them (filled,
+     * shipped_partial, waited, backordered, rejected), read from each order's allocation explanation.
+     */
+    partialFill: Record<string, Record<string, number>>;
     lifecycle?: LifecycleFacts;
   };
   invariants: {
@@ -109,7 +138,11 @@ export interface HarvestReport {
     lostOrders: number;
     duplicateOrders: number;
     duplicatePickups: number;
-    /** Pickups booked for an allocation after it was released (a cancelled order's courier). */
+    /**
+     * Released allocations the courier would still collect: a pickup recorded live
+     * (`awaiting_pickup`), or a shipment in the courier's ledger that is not cancelled, when the
+     * courier did not refuse the cancel. Booked-then-cancelled is fine and not counted here.
+     */
     pickupsAfterRelease: number;
     /** Live allocations held by a cooperative that declined that order. */
     reallocatedToDecliner: number;
@@ -263,17 +296,27 @@ export async function buildReport(
   let shelfDays = 0;
   let freshUnits = 0;
   let freshDays = 0;
+  const freshBy = { domestic: { units: 0, days: 0 }, export: { units: 0, days: 0 } };
   for (const a of live) {
     if (!a.deliveryBy) continue;
     for (const l of a.lines) {
       const b = batchByKey.get(`${a.cooperativeId}/${l.batchId}`);
       if (!b) continue;
-      const days = (l.quantity * (Date.parse(String(b.expiresAt)) - Date.parse(a.deliveryBy))) / 86_400_000;
+      // Shelf life where the box arrives: a cold-stored box on an ambient (domestic) parcel has its
+      // ambient life from collection left, not the weeks it had in the cold room.
+      const end = shelfLifeEndMs(
+        { sku: l.sku, expiresAt: String(b.expiresAt), coldChain: Boolean(b.coldChain) },
+        { leavesStoreAt: pickupInstant(a.pickupDate), refrigerated: Boolean(a.market) },
+      );
+      const days = (l.quantity * (end - Date.parse(a.deliveryBy))) / 86_400_000;
       shelfDays += days;
       shelfUnits += l.quantity;
       if (findProduct(l.sku)?.kind === 'fresh-lychee') {
         freshDays += days;
         freshUnits += l.quantity;
+        const chain = freshBy[a.market ? 'export' : 'domestic'];
+        chain.days += days;
+        chain.units += l.quantity;
       }
     }
   }
@@ -291,6 +334,7 @@ export async function buildReport(
     (o) => !['rejected', 'review', 'cancelled'].includes(o.status),
   ).length;
   const allocationPickups = new Map(pickups.map((p) => [String(p.allocationId), p]));
+  const shipmentStatus = new Map(facts.carrierLedger.map((s) => [s.clientOrderCode, s.status]));
   let pickupsAfterRelease = 0;
   let withPickupBooked = 0;
   const releasedByCancel = new Set(
@@ -298,10 +342,29 @@ export async function buildReport(
       .filter((a) => !/^(declined|growing_area_suspended)/.test(a.releaseReason ?? ''))
       .map((a) => a.allocationId),
   );
+  let pickupsCancelled = 0;
+  let cancelRefused = 0;
   for (const a of released) {
     const p = allocationPickups.get(a.allocationId);
-    if (p && a.releasedAt && String(p.bookedAt) > a.releasedAt) pickupsAfterRelease++;
-    else if (p && releasedByCancel.has(a.allocationId)) withPickupBooked++;
+    const atCourier = shipmentStatus.has(a.allocationId);
+    // The cancellation figures count releases by cancels; every release counts for the invariant.
+    const byCancel = releasedByCancel.has(a.allocationId);
+    if ((p || atCourier) && byCancel) withPickupBooked++;
+    if (p?.status === 'cancelled' && byCancel) pickupsCancelled++;
+    if (p?.status === 'cancel_refused') {
+      if (byCancel) cancelRefused++;
+      continue; // the courier refused: the operator was told, not a silent bug
+    }
+    const liveAtCourier = atCourier && shipmentStatus.get(a.allocationId) !== 'cancel';
+    if (p?.status === 'awaiting_pickup' || liveAtCourier) pickupsAfterRelease++;
+  }
+  const partialFill: Record<string, Record<string, number>> = {};
+  for (const o of orders) {
+    const record = (o as { explanation?: { partialFill?: { policy: string; outcome: string } } }).explanation
+      ?.partialFill;
+    if (!record) continue;
+    partialFill[record.policy] ??= {};
+    bump(partialFill[record.policy] as Record<string, number>, record.outcome);
   }
   const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
   const releasedFor = (prefix: string) => released.filter((a) => (a.releaseReason ?? '').startsWith(prefix));
@@ -320,6 +383,10 @@ export async function buildReport(
     allocatedShare: wentToAllocation ? round(allocatedOrders.length / wentToAllocation) : 0,
     avgShelfLifeDaysAtDelivery: shelfUnits ? round(shelfDays / shelfUnits, 2) : 0,
     avgShelfLifeDaysAtDeliveryFresh: freshUnits ? round(freshDays / freshUnits, 2) : 0,
+    avgShelfLifeDaysAtDeliveryFreshByChain: {
+      domestic: freshBy.domestic.units ? round(freshBy.domestic.days / freshBy.domestic.units, 2) : 0,
+      export: freshBy.export.units ? round(freshBy.export.days / freshBy.export.units, 2) : 0,
+    },
     giniVolume: round(gini(coopItems.map((c) => unitsByCoop.get(String(c.cooperativeId)) ?? 0))),
     giniUtilisation: round(
       gini(
@@ -341,6 +408,8 @@ export async function buildReport(
       allocationsReleased: byCancel.length,
       unitsReleased: byCancel.reduce((s, a) => s + a.lines.reduce((t, l) => t + l.quantity, 0), 0),
       withPickupBooked,
+      pickupsCancelled,
+      cancelRefused,
     },
     reallocation: {
       declined: declined.length,
@@ -354,6 +423,7 @@ export async function buildReport(
       stillReallocating: orders.filter((o) => o.status === 'reallocating').length,
     },
     rankingWeights: facts.rankingWeights ?? DEFAULT_RANKING.weights,
+    partialFill,
     lifecycle: facts.lifecycle,
   };
 
@@ -380,7 +450,12 @@ export async function buildReport(
       cooperativesUsed: new Set(allocations.map((a) => a.cooperativeId)).size,
       unitsReserved: [...reservedByBatch.values()].reduce((s, n) => s + n, 0),
     },
-    pickups: { booked: pickups.length, byCarrier },
+    pickups: {
+      booked: pickups.length,
+      byCarrier,
+      cancelled: pickups.filter((p) => p.status === 'cancelled').length,
+      cancelRefused: pickups.filter((p) => p.status === 'cancel_refused').length,
+    },
     notifications: { sent: facts.notificationsSent },
     lots: {
       open: lots.filter((l) => l.status === 'open').length,

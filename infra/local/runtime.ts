@@ -18,8 +18,10 @@ import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.
 import { buildCancelOrderHandler } from '../../functions/cancel-order/cancel-order.js';
 import { buildCommandHandler } from '../../functions/command-http/command-http.js';
 import { buildMoveSuspendedAllocationsHandler } from '../../functions/move-suspended-allocations/move-suspended-allocations.js';
+import { buildCancelPickupHandler } from '../../functions/cancel-pickup/cancel-pickup.js';
 import {
   buildBackorderSweeper,
+  buildExpireBackordersHandler,
   buildRetryBackordersHandler,
   expireAllBackorders,
 } from '../../functions/retry-backorders/retry-backorders.js';
@@ -36,12 +38,15 @@ import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.j
 import { buildReallocator } from '../../shared/adapters/reallocation.js';
 import { StockStore } from '../../shared/adapters/dynamodb/stock-store.js';
 import { OrderStore } from '../../shared/adapters/dynamodb/order-store.js';
+import { PickupStore } from '../../shared/adapters/dynamodb/pickup-store.js';
 import { createEventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
 import { ADAPTERS } from '../../shared/channels/index.js';
 import type { ChannelSecrets } from '../../shared/channels/types.js';
+import { partialFillPolicy } from '../../shared/config.js';
+import type { PartialFillConfig } from '../../shared/domain/partial-fill.js';
 import { createLogger } from '../../shared/observability.js';
-import { type FunctionName, type QueueName, topology } from '../topology.js';
+import { type FunctionName, type QueueName, type ScheduleSpec, topology } from '../topology.js';
 import {
   type CarrierSandbox,
   SANDBOX_SHOP_ID,
@@ -77,6 +82,14 @@ export interface LocalRuntimeOptions {
    * Node: past a few dozen concurrent requests it queues internally and gets slower overall.
    */
   dynamoConcurrency?: number;
+  /** Per-channel partial-fill policy; default: PARTIAL_FILL_POLICY from the environment, else the defaults. */
+  partialFill?: PartialFillConfig;
+  /**
+   * Run the topology's schedules on timers (real time, not the scenario clock). On for
+   * `npm run serve`; off for `npm start` and tests, whose backorder sweep is an explicit operator
+   * request at a chosen scenario time, so that runs stay reproducible.
+   */
+  runSchedules?: boolean;
 }
 
 export interface LocalRuntime {
@@ -97,6 +110,13 @@ export interface LocalRuntime {
   /** Resolves when every queue is empty and nothing is in flight. */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** `rate(15 minutes)` → 900000. */
+export function rateMs(rate: ScheduleSpec['rate']): number {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(rate);
+  if (!match) throw new Error(`unsupported schedule rate ${rate}`);
+  return Number(match[1]) * (match[2]?.startsWith('hour') ? 3_600_000 : 60_000);
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -228,26 +248,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       logger: logger('allocateOrder'),
       deadLetter: deadLetterFor('allocation'),
       maxReceiveCount: topology.queues.allocation.maxReceiveCount,
+      // The same variable and parser as the Lambda's config (shared/config.ts).
+      partialFill: options.partialFill ?? partialFillPolicy.parse(process.env.PARTIAL_FILL_POLICY),
+    });
+    // One client (one limiter) for bookings and cancellations, as one container would hold.
+    const ghn = new GhnClient({
+      baseUrl: carrier.url,
+      token: SANDBOX_TOKEN,
+      shopId: SANDBOX_SHOP_ID,
+      timeoutMs: 2_000,
+      maxConcurrency: 16,
     });
     consumers.pickup = buildBookPickupHandler({
       doc,
       tableName,
       allocations,
-      carriers: {
-        ghn: new GhnClient({
-          baseUrl: carrier.url,
-          token: SANDBOX_TOKEN,
-          shopId: SANDBOX_SHOP_ID,
-          timeoutMs: 2_000,
-          maxConcurrency: 16,
-        }),
-      },
+      carriers: { ghn },
       defaultCarrier: 'ghn',
       publisher,
       now,
       logger: logger('bookPickup'),
       deadLetter: deadLetterFor('pickup'),
       maxReceiveCount: topology.queues.pickup.maxReceiveCount,
+    });
+    consumers.pickupCancellation = buildCancelPickupHandler({
+      pickups: new PickupStore(doc, tableName),
+      carriers: { ghn },
+      publisher,
+      now,
+      logger: logger('cancelPickup'),
+      deadLetter: deadLetterFor('pickupCancellation'),
+      maxReceiveCount: topology.queues.pickupCancellation.maxReceiveCount,
     });
     consumers.notify = buildNotifyCooperativeHandler({
       doc,
@@ -305,6 +336,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       deadLetter: deadLetterFor('suspension'),
       maxReceiveCount: topology.queues.suspension.maxReceiveCount,
     });
+    const scheduled: Partial<Record<FunctionName, (event: unknown) => Promise<unknown>>> = {
+      expireBackorders: buildExpireBackordersHandler({
+        doc,
+        tableName,
+        lifecycle,
+        publisher,
+        now,
+        logger: logger('expireBackorders'),
+      }),
+    };
+    if (options.runSchedules) {
+      for (const spec of topology.schedules) {
+        const run = scheduled[spec.target];
+        if (!run) throw new Error(`no local handler for the schedule ${spec.name} (${spec.target})`);
+        const timer = setInterval(() => {
+          run(structuredClone(spec.input)).catch((error: unknown) =>
+            logger(spec.target).error('scheduled run failed', { schedule: spec.name, error }),
+          );
+        }, rateMs(spec.rate));
+        timer.unref();
+        cleanups.push(() => clearInterval(timer));
+      }
+    }
     for (const queue of Object.values(queues)) queue.start();
     cleanups.push(async () => {
       await Promise.all(Object.values(queues).map((q) => q.stop()));

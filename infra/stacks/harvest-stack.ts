@@ -14,11 +14,16 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CANCEL_REFUSED_LOG } from '../../shared/domain/pickup.js';
 import { HarvestFunction } from '../constructs/harvest-function.js';
 import {
   type FunctionName,
@@ -86,8 +91,9 @@ const serviceName = (spec: FunctionSpec): string => spec.entry.split('/').at(-2)
 export const FUNCTION_SECRETS: Partial<Record<FunctionName, Record<string, string>>> = {
   // Provider signing keys, portal and spreadsheet-import API keys: ingest verifies every request.
   ingestHttp: { CHANNEL_SECRETS_NAME: 'channel-secrets' },
-  // GHN token and shop id.
+  // GHN token and shop id: booking, and cancelling the booking of a released allocation.
   bookPickup: { CARRIER_SECRETS_NAME: 'carrier-secrets' },
+  cancelPickup: { CARRIER_SECRETS_NAME: 'carrier-secrets' },
   // Zalo Official Account access token.
   notifyCooperative: { ZALO_SECRETS_NAME: 'zalo-secrets' },
   // Signed commands: cooperatives' stock keys; portal and operator keys (cancellations, sweeps).
@@ -270,6 +276,32 @@ export class HarvestStack extends Stack {
       );
     }
 
+    // ---- Schedules: EventBridge Scheduler invokes the target function directly with the
+    // topology's input. A run that still fails after Scheduler's retries lands in the schedule DLQ
+    // (alarmed below) instead of vanishing; the next run 15 min later sweeps again anyway.
+    const scheduleDlq = new sqs.Queue(this, 'ScheduleDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(scheduleDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue: the target DLQ of the schedules.',
+    });
+    for (const spec of topology.schedules) {
+      new scheduler.Schedule(this, spec.name, {
+        description: spec.description,
+        schedule: scheduler.ScheduleExpression.expression(spec.rate),
+        target: new InvokeUnqualifiedFunction(functions[spec.target].function, {
+          input: scheduler.ScheduleTargetInput.fromObject(spec.input),
+          deadLetterQueue: scheduleDlq,
+          retryAttempts: 2,
+          // A sweep older than the next one is pointless: the next run does the same work.
+          maxEventAge: Duration.minutes(10),
+        }),
+      });
+    }
+
     // ---- HTTP API: routes from the topology, one Lambda integration per function.
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'Channel webhooks, portal order API, spreadsheet import and read API',
@@ -331,6 +363,7 @@ export class HarvestStack extends Stack {
     const dlqs: [string, sqs.Queue][] = [
       ...entries(queues).map(([name, q]): [string, sqs.Queue] => [pascal(name), q.dlq]),
       ['BusDelivery', deliveryDlq],
+      ['Schedule', scheduleDlq],
     ];
     for (const [id, dlq] of dlqs) {
       // Any message in a DLQ is an order (or an order's step) that did not happen.
@@ -371,6 +404,34 @@ export class HarvestStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
+
+    // A courier that refuses to cancel the booking of a released allocation (the parcel was
+    // already collected) needs an operator to stop the parcel by hand: page on the first one.
+    // Counted from the log line both functions that cancel bookings write (no extra SDK call).
+    const cancelRefused = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'PickupCancelRefused',
+      period: Duration.minutes(5),
+      statistic: 'Sum',
+    });
+    for (const name of ['cancelPickup', 'bookPickup'] as const) {
+      new logs.MetricFilter(this, `${pascal(name)}CancelRefusedFilter`, {
+        logGroup: functions[name].logGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', CANCEL_REFUSED_LOG),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName: 'PickupCancelRefused',
+        metricValue: '1',
+      });
+    }
+    alarm('PickupCancelRefused', {
+      alarmDescription:
+        'A courier refused to cancel the pickup of a released allocation (already collected): stop the parcel by hand',
+      metric: cancelRefused,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     const period = Duration.minutes(1);
     const queueMetrics = (metric: (q: sqs.Queue) => cloudwatch.IMetric) =>
@@ -434,6 +495,24 @@ export class HarvestStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'HTTP API base URL' });
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+  }
+}
+
+/**
+ * Scheduler's Lambda target, granting `lambda:InvokeFunction` on the function's own ARN only: the
+ * stock target grants `<arn>:*` too (every version and alias), which the schedules never invoke.
+ */
+class InvokeUnqualifiedFunction extends schedulerTargets.LambdaInvoke {
+  readonly #fn: lambda.IFunction;
+  constructor(fn: lambda.IFunction, props: schedulerTargets.ScheduleTargetBaseProps) {
+    super(fn, props);
+    this.#fn = fn;
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.#fn.functionArn] }),
+    );
   }
 }
 

@@ -42,10 +42,24 @@ export interface PickupBooking {
   existing: boolean;
 }
 
+/**
+ * What a courier said to a cancel. Couriers cancel only before they collect the parcel (GHN:
+ * `ready_to_pick`, `picking`); later the answer is a refusal, which no retry changes: the operator
+ * must stop the parcel by hand (call the courier, tell the cooperative not to hand it over).
+ */
+/** The log line the operators' alarm (a CloudWatch metric filter on it) counts. */
+export const CANCEL_REFUSED_LOG = 'courier refused to cancel the pickup of a released allocation';
+
+export type PickupCancellation =
+  | { outcome: 'cancelled'; trackingCode: string }
+  | { outcome: 'refused'; trackingCode: string; reason: string };
+
 export interface CarrierClient {
   readonly carrier: string;
   /** Creates the shipment, or returns the existing one for the same clientReference. */
   bookPickup(request: PickupRequest, options?: { signal?: AbortSignal }): Promise<PickupBooking>;
+  /** Cancels a shipment by the courier's tracking code; cancelling a cancelled one is not an error. */
+  cancelPickup(trackingCode: string, options?: { signal?: AbortSignal }): Promise<PickupCancellation>;
   /** Looks a shipment up by our reference (used before creating, after a timeout). */
   findByClientReference(
     clientReference: string,

@@ -364,3 +364,59 @@ test('a cooperative can read why it got, or did not get, an order', async () => 
   expect(list.length).toBeGreaterThan(0);
   expect(list.every((a) => a.why.length > 0 && typeof a.score === 'number')).toBe(true);
 });
+
+test('an order cancelled after its pickup was booked has the courier booking cancelled; a collected parcel is refused and recorded', async () => {
+  const report = await cli(
+    'report',
+    '--cooperative',
+    'htx-big',
+    '--local-key',
+    '--sku',
+    'OCOP-MIEN-CHU-1KG',
+    '--quantity',
+    '5',
+    '--harvested-at',
+    '2026-06-17T06:00:00+07:00',
+    '--batch-id',
+    'BIG-MIEN-1',
+  );
+  expect(report.status).toBe(201);
+  const cancelled = await postOrder(order('PU-CANCEL', 'OCOP-MIEN-CHU-1KG', 2));
+  const collected = await postOrder(order('PU-COLLECTED', 'OCOP-MIEN-CHU-1KG', 2));
+  await runtime.drain();
+  const booked = async (orderId: string) => {
+    const pickups = (await getJson(`/v1/orders/${orderId}`)).pickups as Array<Record<string, string>>;
+    expect(pickups).toHaveLength(1);
+    return pickups[0] as Record<string, string>;
+  };
+  const first = await booked(cancelled);
+  const second = await booked(collected);
+  expect([first.status, second.status]).toEqual(['awaiting_pickup', 'awaiting_pickup']);
+  // The courier collects the second parcel before its buyer cancels.
+  runtime.carrier.setStatus(String(second.trackingCode), 'picked');
+
+  for (const orderId of [cancelled, collected]) {
+    const response = await signedPost(
+      `/v1/orders/${orderId}/cancel`,
+      { reason: 'khách đổi ý' },
+      runtime.secrets.importApiKeys,
+    );
+    expect(response.status).toBe(202);
+  }
+  await runtime.drain();
+
+  const ledger = new Map(runtime.carrier.shipments().map((s) => [s.orderCode, s.status]));
+  expect(ledger.get(String(first.trackingCode))).toBe('cancel');
+  expect(await booked(cancelled)).toMatchObject({
+    status: 'cancelled',
+    cancelReason: 'allocation released: khách đổi ý',
+  });
+  expect(ledger.get(String(second.trackingCode))).toBe('picked');
+  expect(await booked(collected)).toMatchObject({
+    status: 'cancel_refused',
+    cancelRefusedReason: expect.stringMatching(/không thể hủy/),
+  });
+  // Refused once, not retried in a loop; nothing went to a dead-letter queue.
+  expect(runtime.carrier.cancelAttempts(String(second.trackingCode))).toBe(1);
+  for (const dlq of Object.values(runtime.deadLetterQueues)) expect(dlq.peek()).toEqual([]);
+});

@@ -404,6 +404,73 @@ describe('events', () => {
   });
 });
 
+describe('schedules', () => {
+  const schedules = () => ofType('AWS::Scheduler::Schedule');
+
+  test('exactly the topology schedules exist, enabled', () => {
+    expect(schedules()).toHaveLength(topology.schedules.length);
+    for (const [, sch] of schedules()) expect(sch.Properties.State ?? 'ENABLED').toBe('ENABLED');
+  });
+
+  test.each(topology.schedules.map((sch) => [sch.name, sch] as const))(
+    'schedule %s invokes its function at its rate with its input, retries and a DLQ',
+    (_name, spec) => {
+      const found = schedules().filter(([id]) => id.startsWith(spec.name));
+      expect(found).toHaveLength(1);
+      const props = defined(found[0], spec.name)[1].Properties;
+      expect(props.ScheduleExpression).toBe(spec.rate);
+      expect(props.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      const target = props.Target as {
+        Arn: unknown;
+        Input: string;
+        RoleArn: unknown;
+        RetryPolicy: { MaximumRetryAttempts: number };
+        DeadLetterConfig: { Arn: unknown };
+      };
+      expect(referenced(target.Arn)).toBe(functionId(spec.target));
+      expect(JSON.parse(target.Input)).toEqual(spec.input);
+      expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(target.DeadLetterConfig).toBeDefined();
+      // The scheduler's role may invoke that function only.
+      const role = referenced(target.RoleArn);
+      const invoked = ofType('AWS::IAM::Policy')
+        .filter(([, policy]) => (policy.Properties.Roles as unknown[]).some((r) => referenced(r) === role))
+        .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement)
+        .filter((st) => actionsIn(st as unknown as Statement).includes('lambda:InvokeFunction'));
+      expect(invoked.length).toBeGreaterThan(0);
+      for (const st of invoked)
+        for (const arn of [st.Resource].flat()) expect(referenced(arn)).toBe(functionId(spec.target));
+    },
+  );
+
+  test('the expiry sweep is scheduled every 15 minutes', () => {
+    expect(topology.schedules).toEqual([
+      expect.objectContaining({ rate: 'rate(15 minutes)', target: 'expireBackorders' }),
+    ]);
+  });
+});
+
+describe('pickup cancellation', () => {
+  test('released allocations reach cancel-pickup, which reads only the courier secret', () => {
+    const rule = topology.rules.find((r) => r.target === 'pickupCancellation');
+    expect(rule?.pattern).toEqual({ source: ['harvest.stock'], 'detail-type': ['AllocationReleased'] });
+    expect(FUNCTION_SECRETS.cancelPickup).toEqual({ CARRIER_SECRETS_NAME: 'carrier-secrets' });
+  });
+
+  test('a courier refusing to cancel raises an alarm, counted from both functions that cancel', () => {
+    for (const name of ['cancelPickup', 'bookPickup'] as const) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: { Ref: logicalId(stack.functions[name].logGroup) },
+        MetricTransformations: [Match.objectLike({ MetricName: 'PickupCancelRefused', MetricValue: '1' })],
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'PickupCancelRefused',
+      Threshold: 1,
+    });
+  });
+});
+
 describe('HTTP API', () => {
   test.each(topology.routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
     'route %s exists and invokes its function',
@@ -486,9 +553,13 @@ describe('alarms and outputs', () => {
           t.DeadLetterConfig ? [referenced(t.DeadLetterConfig.Arn)] : [],
         ),
       ),
+      ...ofType('AWS::Scheduler::Schedule').flatMap(([, sch]) => {
+        const dlq = (sch.Properties.Target as { DeadLetterConfig?: { Arn: unknown } }).DeadLetterConfig;
+        return dlq ? [referenced(dlq.Arn)] : [];
+      }),
     ]);
-    // One per work queue, plus the EventBridge delivery DLQ.
-    expect(dlqIds.size).toBe(queueNames.length + 1);
+    // One per work queue, plus the EventBridge delivery DLQ and the schedules' DLQ.
+    expect(dlqIds.size).toBe(queueNames.length + 2);
     for (const id of dlqIds) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',

@@ -11,6 +11,8 @@ import { buildAllocateOrderHandler } from '../../functions/allocate-order/alloca
 import { buildBookPickupHandler } from '../../functions/book-pickup/book-pickup.js';
 import { buildCancelOrderHandler } from '../../functions/cancel-order/cancel-order.js';
 import { buildMoveSuspendedAllocationsHandler } from '../../functions/move-suspended-allocations/move-suspended-allocations.js';
+import { buildCancelPickupHandler } from '../../functions/cancel-pickup/cancel-pickup.js';
+import { PickupStore } from '../../shared/adapters/dynamodb/pickup-store.js';
 import { buildRetryBackordersHandler } from '../../functions/retry-backorders/retry-backorders.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { GrowingAreaStore } from '../../shared/adapters/dynamodb/growing-area-store.js';
@@ -22,6 +24,7 @@ import { buildReallocator } from '../../shared/adapters/reallocation.js';
 import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
 import type { Cooperative } from '../../shared/domain/cooperative.js';
 import type { RawOrder } from '../../shared/domain/order.js';
+import type { PartialFillConfig } from '../../shared/domain/partial-fill.js';
 import type { CarrierClient, PickupBooking, PickupRequest } from '../../shared/domain/pickup.js';
 import { createLogger } from '../../shared/observability.js';
 import type { TestDynamo } from './dynamodb.js';
@@ -92,7 +95,11 @@ export function envelope(event: DomainEvent, receiveCount = 1, messageId?: strin
 
 type Consumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
-export function startPipeline(dynamo: TestDynamo, table: string, options: { now: () => Date }) {
+export function startPipeline(
+  dynamo: TestDynamo,
+  table: string,
+  options: { now: () => Date; partialFill?: PartialFillConfig },
+) {
   const orders = new OrderStore(dynamo.doc, table);
   const allocations = new AllocationStore(dynamo.doc, table);
   const lifecycle = new LifecycleStore(dynamo.doc, table);
@@ -114,21 +121,51 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
       deadLetters.push({ reason, body: record.body });
     },
   };
+  /** The courier's own ledger: reference → shipment and its status (`ready_to_pick`, `cancel`…). */
+  const shipments = new Map<string, { trackingCode: string; status: string }>();
+  const cancels: string[] = [];
+  const hooks: {
+    /** Runs after the courier booked, before it answers (e.g. a release racing the booking). */
+    afterBook?: (request: PickupRequest) => Promise<void>;
+    /** Fails the answer after the booking was made (a timeout after commit). */
+    failAfterBook?: (request: PickupRequest) => boolean;
+  } = {};
   const courier: CarrierClient = {
     carrier: 'ghn',
     async bookPickup(request: PickupRequest) {
-      booked.push(request);
+      const existing = shipments.get(request.clientReference);
+      if (!existing) {
+        booked.push(request);
+        shipments.set(request.clientReference, {
+          trackingCode: `TRK-${request.clientReference}`,
+          status: 'ready_to_pick',
+        });
+      }
+      await hooks.afterBook?.(request);
+      if (hooks.failAfterBook?.(request)) throw new Error('courier timed out after booking');
       const booking: PickupBooking = {
         carrier: 'ghn',
         clientReference: request.clientReference,
         trackingCode: `TRK-${request.clientReference}`,
         feeVnd: 30_000,
-        existing: false,
+        existing: Boolean(existing),
       };
       return booking;
     },
-    async findByClientReference() {
-      return undefined;
+    async findByClientReference(reference) {
+      const found = shipments.get(reference);
+      return found
+        ? { carrier: 'ghn', clientReference: reference, trackingCode: found.trackingCode, existing: true }
+        : undefined;
+    },
+    async cancelPickup(trackingCode) {
+      cancels.push(trackingCode);
+      const found = [...shipments.values()].find((s) => s.trackingCode === trackingCode);
+      if (!found) return { outcome: 'refused', trackingCode, reason: 'no such order' };
+      if (found.status !== 'ready_to_pick' && found.status !== 'picking' && found.status !== 'cancel')
+        return { outcome: 'refused', trackingCode, reason: `order is ${found.status}, cannot cancel` };
+      found.status = 'cancel';
+      return { outcome: 'cancelled', trackingCode };
     },
   };
   const common = { publisher, logger, deadLetter, maxReceiveCount: 5, now: options.now };
@@ -141,11 +178,19 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
         orders,
         allocations,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms / 10)),
+        partialFill: options.partialFill,
       }),
     ],
     OrderCancelled: [buildCancelOrderHandler({ ...common, lifecycle, allocations })],
     GrowingAreaSuspended: [buildMoveSuspendedAllocationsHandler({ ...common, growingAreas, reallocate })],
     StockReported: [buildRetryBackordersHandler({ ...common, doc: dynamo.doc, tableName: table, lifecycle })],
+    AllocationReleased: [
+      buildCancelPickupHandler({
+        ...common,
+        pickups: new PickupStore(dynamo.doc, table),
+        carriers: { ghn: courier },
+      }),
+    ],
     OrderAllocated: [
       buildBookPickupHandler({
         ...common,
@@ -161,7 +206,10 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
   async function deliver(item: { event: DomainEvent; receiveCount: number; messageId?: string }) {
     for (const consume of routes[item.event.detailType] ?? []) {
       const record = envelope(item.event, item.receiveCount, item.messageId);
-      const response = await consume({ Records: [record] }, context);
+      // A thrown invocation (Powertools throws when every record failed) is redelivered whole, as SQS does.
+      const response = await consume({ Records: [record] }, context).catch(() => ({
+        batchItemFailures: [{ itemIdentifier: record.messageId }],
+      }));
       if (response.batchItemFailures.length > 0)
         pending.push({ ...item, receiveCount: item.receiveCount + 1, messageId: record.messageId });
     }
@@ -178,6 +226,9 @@ export function startPipeline(dynamo: TestDynamo, table: string, options: { now:
     published,
     deadLetters,
     booked,
+    shipments,
+    cancels,
+    courierHooks: hooks,
     of<T extends DetailType>(type: T) {
       return published.filter((e) => e.detailType === type).map((e) => e.detail as DomainEvent<T>['detail']);
     },

@@ -19,7 +19,7 @@
  * Buyer contact travels in the request body only; it is never put in error messages or logs.
  */
 import { z } from 'zod';
-import type { CarrierClient, PickupBooking, PickupRequest } from '../../domain/pickup.js';
+import type { CarrierClient, PickupBooking, PickupCancellation, PickupRequest } from '../../domain/pickup.js';
 import { UpstreamError, ValidationError } from '../../errors.js';
 import { requestSignal } from './deadline.js';
 import { type ConcurrencyLimiter, carrierLimiter } from './limiter.js';
@@ -31,6 +31,8 @@ export const LIGHT_SERVICE_MAX_GRAMS = 50_000;
 export const HEAVY_SERVICE_TYPE = 5;
 export const GHN_CREATE_ORDER_PATH = '/shiip/public-api/v2/shipping-order/create';
 export const GHN_DETAIL_BY_CLIENT_CODE_PATH = '/shiip/public-api/v2/shipping-order/detail-by-client-code';
+/** `{ order_codes: [...] }`; GHN cancels only orders not yet collected (`ready_to_pick`, `picking`). */
+export const GHN_CANCEL_PATH = '/shiip/public-api/v2/switch-status/cancel';
 
 /** What the receiver may do before paying: try on, look without trying, or not look. */
 export type GhnRequiredNote = 'CHOTHUHANG' | 'CHOXEMHANGKHONGTHU' | 'KHONGCHOXEMHANG';
@@ -298,7 +300,14 @@ function toFeeVnd(fee: number | string | undefined): number | undefined {
   return value !== undefined && Number.isFinite(value) ? Math.round(value) : undefined;
 }
 
-type Operation = 'create' | 'lookup';
+/** One entry of a cancel answer's `data`: GHN reports each order code on its own. */
+const CancelResult = z.object({
+  order_code: z.string().optional(),
+  result: z.boolean(),
+  message: z.string().optional(),
+});
+
+type Operation = 'create' | 'lookup' | 'cancel';
 
 export class GhnClient implements CarrierClient {
   readonly carrier = GHN_CARRIER;
@@ -406,6 +415,49 @@ export class GhnClient implements CarrierClient {
     return undefined;
   }
 
+  /**
+   * Cancels one GHN order by its order code (POST switch-status/cancel), through the same limiter,
+   * per-call timeout and retries as a create; cancelling is idempotent, so a retry after an unknown
+   * outcome is safe. GHN's refusal — per order `result: false`, or a 4xx other than credentials,
+   * typically because the parcel was already collected — comes back as `refused` with GHN's words,
+   * not as an error: no retry would change it.
+   */
+  async cancelPickup(trackingCode: string, options?: { signal?: AbortSignal }): Promise<PickupCancellation> {
+    const signal = options?.signal;
+    let data: unknown;
+    try {
+      data = await withRetry(
+        () => this.#post(GHN_CANCEL_PATH, { order_codes: [trackingCode] }, 'cancel', trackingCode, signal),
+        { ...this.#retry, signal },
+      );
+    } catch (error) {
+      const details = callError(error)?.details;
+      if (
+        error instanceof UpstreamError &&
+        !error.retryable &&
+        details?.kind === 'http' &&
+        details.status !== 401 &&
+        details.status !== 403
+      ) {
+        return { outcome: 'refused', trackingCode, reason: error.message };
+      }
+      throw error;
+    }
+    const entries = (Array.isArray(data) ? data : [data])
+      .map((d) => CancelResult.safeParse(d))
+      .flatMap((r) => (r.success ? [r.data] : []));
+    const mine = entries.find((e) => e.order_code === undefined || e.order_code === trackingCode);
+    if (mine && !mine.result) {
+      return {
+        outcome: 'refused',
+        trackingCode,
+        reason: `GHN refused to cancel ${trackingCode}: ${maskPersonalData(mine.message ?? 'no reason given')}`,
+      };
+    }
+    // `code: 200` without a per-order entry: GHN accepted the request as a whole.
+    return { outcome: 'cancelled', trackingCode };
+  }
+
   /** One POST through the limiter; resolves with `data` of a `code: 200` answer, else throws UpstreamError. */
   async #post(
     path: string,
@@ -505,7 +557,12 @@ export class GhnClient implements CarrierClient {
     reference: string,
     retryAfterMs?: number,
   ): UpstreamError {
-    const what = operation === 'create' ? `booking ${reference}` : `looking up ${reference}`;
+    const what =
+      operation === 'create'
+        ? `booking ${reference}`
+        : operation === 'cancel'
+          ? `cancelling ${reference}`
+          : `looking up ${reference}`;
     const { kind, status, ghnMessage } = failure.details;
     const said = ghnMessage ? `: ${ghnMessage}` : '';
     const unknown = operation === 'create' ? '; the shipment may exist, the retry looks it up first' : '';

@@ -16,6 +16,7 @@ import type { AllocationPlan, Candidate, Consideration, RankingWeights } from '.
 import type { Cooperative, GrowingAreaCode, StockBatch } from '../../domain/cooperative.js';
 import type { ExportMarket } from '../../domain/market.js';
 import type { OrderStatus } from '../../domain/order.js';
+import type { PartialFillRecord } from '../../domain/partial-fill.js';
 import {
   COOPS_GSI2PK,
   allocationIdFor,
@@ -66,6 +67,8 @@ export interface AllocationExplanation {
   at: string;
   weights: RankingWeights;
   considered: Consideration[];
+  /** The channel's partial-fill policy and what it decided (shared/domain/partial-fill.ts). */
+  partialFill?: PartialFillRecord;
 }
 
 /** What one item of the transaction stands for, to read its cancellation reason. */
@@ -479,6 +482,57 @@ export class AllocationStore {
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
       return 'backordered';
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const outcome = classifyCancellation(
+          roles,
+          (error.CancellationReasons ?? []) as CancellationReason[],
+        );
+        if (outcome.kind === 'order_changed' || outcome.kind === 'cancelled_early') return outcome.kind;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The channel's partial-fill policy is `reject` and the order cannot be filled whole: it ends
+   * `rejected` with the reason, holding nothing. One transaction: the order's status and version,
+   * the F06 tombstone check, and the backorder items of a retried backorder.
+   */
+  async markRejected(input: {
+    orderId: string;
+    orderVersion: number;
+    rejectReasons: string[];
+    reason: string;
+    now: string;
+    explanation?: AllocationExplanation;
+    clearBackorderSkus?: string[];
+  }): Promise<'rejected' | 'order_changed' | 'cancelled_early'> {
+    const roles: TxItemRole[] = [{ role: 'order' }, { role: 'tombstone' }];
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Update: orderTransition({
+          tableName: this.tableName,
+          orderId: input.orderId,
+          from: 'received',
+          to: 'rejected',
+          version: input.orderVersion,
+          now: input.now,
+          reason: input.reason,
+          set: { rejectReasons: input.rejectReasons, explanation: input.explanation },
+        }),
+      },
+      this.noTombstone(input.orderId),
+    ];
+    for (const sku of input.clearBackorderSkus ?? []) {
+      roles.push({ role: 'order' });
+      items.push({
+        Delete: { TableName: this.tableName, Key: { pk: orderPk(input.orderId), sk: backorderSk(sku) } },
+      });
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'rejected';
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const outcome = classifyCancellation(
