@@ -158,6 +158,7 @@ function render(r: HarvestReport): string {
           .map(([s, n]) => `${s}×${n}`)
           .join(' '),
       ],
+      ...Object.entries(r.http.refused).map(([what, n]): [string, string] => ['  refused', `${n}× ${what}`]),
     ]),
     '',
     'Invariants (read back from DynamoDB and the courier ledger)',

@@ -37,6 +37,7 @@ import { CHANNELS } from '../../shared/domain/order.js';
 import { findProduct } from '../../shared/domain/product.js';
 import { InvalidSignatureError, ValidationError } from '../../shared/errors.js';
 import { errorResponse, json, toInboundRequest } from '../../shared/http.js';
+import { toNfc } from '../../shared/normalise/text.js';
 import { businessDate } from '../../shared/normalise/time.js';
 
 export interface CooperativeKey {
@@ -104,7 +105,10 @@ const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).
 
 const cancellationSchema = z.strictObject({
   channel: z.enum(CHANNELS),
-  externalId: z.union([z.string().trim().min(1), z.number().int().nonnegative()]).transform(String),
+  // The same id ingest gives the order: text to NFC, so a decomposed (NFD) copy names the same order.
+  externalId: z
+    .union([z.string().trim().min(1), z.number().int().nonnegative()])
+    .transform((v) => toNfc(String(v))),
   reason: z.string().trim().min(1).max(500).optional(),
 });
 

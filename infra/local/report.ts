@@ -4,7 +4,7 @@
  * checks on the stored state.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { scanAll } from '../../shared/adapters/dynamodb/query.js';
+import { parallelScanAll } from '../../shared/adapters/dynamodb/query.js';
 import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import type { AllocationRecord } from '../../shared/adapters/dynamodb/allocation-store.js';
 import { SETTLED_STATUSES } from '../../shared/domain/order.js';
@@ -19,6 +19,8 @@ export interface RunFacts {
   startedAt: number;
   finishedAt: number;
   http: Record<string, number>;
+  /** Refused requests (4xx/5xx) by "status channel: error", as the API answered them. */
+  refused?: Record<string, number>;
   requestsSent: number;
   redeliveriesSent: number;
   deadLetters: Record<string, Array<{ reason: string }>>;
@@ -64,7 +66,13 @@ export interface HarvestReport {
   };
   notifications: { sent: number };
   lots: { open: number; members: number; events: number; byMarket: Record<string, number> };
-  http: { requests: number; redeliveries: number; byStatus: Record<string, number> };
+  http: {
+    requests: number;
+    redeliveries: number;
+    byStatus: Record<string, number>;
+    /** Refused requests by "status channel: error" (the scenario's deliberately bad input shows here). */
+    refused: Record<string, number>;
+  };
   deadLetters: Record<string, { count: number; reasons: Record<string, number> }>;
   throughput: { ordersPerSecond: number; durationSeconds: number };
   dynamodb: {
@@ -177,7 +185,7 @@ export async function buildReport(
   tableName: string,
   facts: RunFacts,
 ): Promise<HarvestReport> {
-  const items = await scanAll(doc, { TableName: tableName });
+  const items = await parallelScanAll(doc, { TableName: tableName });
   const orders = items.filter((i) => i.type === 'order') as unknown as OrderRecord[];
   const allocations = items.filter((i) => i.type === 'allocation') as unknown as AllocationRecord[];
   const pickups = items.filter((i) => i.type === 'pickup') as Array<Record<string, unknown>>;
@@ -463,7 +471,12 @@ export async function buildReport(
       events: items.filter((i) => i.type === 'lot-event').length,
       byMarket: lotsByMarket,
     },
-    http: { requests: facts.requestsSent, redeliveries: facts.redeliveriesSent, byStatus: facts.http },
+    http: {
+      requests: facts.requestsSent,
+      redeliveries: facts.redeliveriesSent,
+      byStatus: facts.http,
+      refused: facts.refused ?? {},
+    },
     deadLetters,
     throughput: {
       ordersPerSecond: durationSeconds > 0 ? Math.round((orders.length / durationSeconds) * 10) / 10 : 0,

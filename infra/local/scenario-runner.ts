@@ -197,6 +197,8 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
     );
     const accepted = new Set<string>();
     const http: Record<string, number> = {};
+    /** Refused requests by channel, status and the error the API named (what a seller would see). */
+    const refused: Record<string, number> = {};
     let requestsSent = 0;
     let redeliveriesSent = 0;
     let ordersSent = 0;
@@ -227,6 +229,21 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       requestsSent++;
       if (attempt > 0) redeliveriesSent++;
       http[String(response.status)] = (http[String(response.status)] ?? 0) + 1;
+      if (response.status >= 400) {
+        let what = text.slice(0, 160);
+        try {
+          const body = JSON.parse(text) as {
+            message?: string;
+            errors?: Array<{ field?: string; message?: string }>;
+          };
+          const fields = body.errors?.map((e) => `${e.field}: ${e.message}`).join('; ');
+          what = [body.message, fields].filter(Boolean).join(' - ').slice(0, 200) || what;
+        } catch {
+          // Not JSON: keep the start of the text.
+        }
+        const key = `${response.status} ${delivery.channel}: ${what}`;
+        refused[key] = (refused[key] ?? 0) + 1;
+      }
       if (response.ok) {
         let ids: string[] | undefined;
         try {
@@ -284,6 +301,7 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       startedAt,
       finishedAt,
       http,
+      refused,
       requestsSent,
       redeliveriesSent,
       deadLetters,

@@ -340,6 +340,9 @@ export function portalBody(order: EncodableOrder, now: Date): PortalOrderBody {
 
 function portalAddress(address: string | RawAddressParts): PortalOrderBody['buyer']['address'] {
   if (typeof address === 'string') return address;
+  // The portal's structured address needs ward and province; a seller's client with only part of
+  // it sends the text the buyer typed (it then goes to review if it cannot be resolved).
+  if (!address.ward || !address.province) return addressText(address);
   const parts: { street: string; ward: string; province: string; district?: string } = {
     street: address.street ?? '',
     ward: address.ward ?? '',

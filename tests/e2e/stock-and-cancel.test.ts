@@ -318,6 +318,23 @@ test('F06 over HTTP: a portal cancels an order before it exists and after it is 
   ).toBe(400);
 });
 
+test('a cancellation names the order the way ingest does: an external id in decomposed Unicode (NFD) finds the same order', async () => {
+  const nfc = 'ĐƠN-HÀ-01';
+  const nfd = nfc.normalize('NFD');
+  expect(nfd).not.toBe(nfc);
+  const cancel = await signedPost(
+    '/v1/cancellations',
+    { channel: 'portal', externalId: ` ${nfd} `, reason: 'khách huỷ' },
+    runtime.secrets.portalApiKeys,
+  );
+  expect(cancel.status).toBe(202);
+  await runtime.drain();
+  const orderId = await postOrder(order(nfc, 'LYCHEE-LN-5KG', 1));
+  expect(orderId).toBe(orderIdFor('portal', nfc));
+  await runtime.drain();
+  expect((await getJson(`/v1/orders/${orderId}`)).status).toBe('cancelled');
+});
+
 test('a cooperative can read why it got, or did not get, an order', async () => {
   for (const cooperativeId of ['htx-big', 'htx-small']) {
     const reported = await cli(

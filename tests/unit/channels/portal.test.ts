@@ -136,4 +136,18 @@ describe('portal adapter (POST /v1/orders)', () => {
     const result = await portalAdapter.handle(inbound(encodePortal(order, secrets, NOW)), context());
     expect(result).toEqual({ kind: 'orders', orders: [order] });
   });
+
+  it('encodes an address without ward or province as the text the buyer typed, which the adapter accepts', async () => {
+    const order = {
+      ...validBody,
+      buyer: { ...validBody.buyer, address: { street: 'Thôn Đồng Cốc', province: 'Bắc Giang' } },
+    };
+    const request = encodePortal(order, secrets, NOW).request;
+    expect(JSON.parse(request.body.toString()).buyer.address).toBe('Thôn Đồng Cốc, Bắc Giang');
+    const result = await portalAdapter.handle(inbound(encodePortal(order, secrets, NOW)), context());
+    expect(result).toMatchObject({
+      kind: 'orders',
+      orders: [{ buyer: { address: 'Thôn Đồng Cốc, Bắc Giang' } }],
+    });
+  });
 });
