@@ -274,6 +274,13 @@ const rules: RuleSpec[] = [
     target: 'notify',
   },
   {
+    name: 'ReleasesToNotify',
+    description:
+      'A cooperative whose allocation was released (cancel, suspension, its decline) learns not to pack it',
+    pattern: { source: [EVENT_SOURCES.stock], 'detail-type': ['AllocationReleased'] },
+    target: 'notify',
+  },
+  {
     name: 'ExportAllocationsToLots',
     description: 'Only export allocations open or join an export lot; pickups update their lot',
     pattern: {

@@ -127,7 +127,10 @@ function render(r: HarvestReport): string {
             ', ',
           )}); ${r.pickups.cancelled} cancelled after release, ${r.pickups.cancelRefused} cancel refused`,
       ],
-      ['cooperative messages sent', r.notifications.sent],
+      [
+        'cooperative messages sent',
+        `${r.notifications.sent} to pack, ${r.notifications.released} not to pack (released allocations)`,
+      ],
       [
         'export lots open',
         r.lots.open === 0

@@ -26,7 +26,10 @@ export interface RunFacts {
   deadLetters: Record<string, Array<{ reason: string }>>;
   /** The courier's own shipments (client reference = our allocation id) and their status (`cancel`…). */
   carrierLedger: Array<{ clientOrderCode: string; status?: string }>;
+  /** "Pack this" messages to cooperatives (one per allocation). */
   notificationsSent: number;
+  /** "Do not pack" messages for released allocations (cancel, suspension, the cooperative's decline). */
+  releaseNotificationsSent?: number;
   seed: number;
   ordersRequested: number;
   /** DynamoDB requests during the run (seeding excluded), by operation. */
@@ -64,7 +67,8 @@ export interface HarvestReport {
     cancelled: number;
     cancelRefused: number;
   };
-  notifications: { sent: number };
+  /** `sent`: "pack this" messages, one per allocation; `released`: "do not pack" ones, one per release. */
+  notifications: { sent: number; released: number };
   lots: { open: number; members: number; events: number; byMarket: Record<string, number> };
   http: {
     requests: number;
@@ -464,7 +468,7 @@ export async function buildReport(
       cancelled: pickups.filter((p) => p.status === 'cancelled').length,
       cancelRefused: pickups.filter((p) => p.status === 'cancel_refused').length,
     },
-    notifications: { sent: facts.notificationsSent },
+    notifications: { sent: facts.notificationsSent, released: facts.releaseNotificationsSent ?? 0 },
     lots: {
       open: lots.filter((l) => l.status === 'open').length,
       members: items.filter((i) => i.type === 'lot-member').length,

@@ -306,7 +306,11 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
       redeliveriesSent,
       deadLetters,
       carrierLedger: runtime.carrier.shipments(),
-      notificationsSent: runtime.notifications.messages().length,
+      notificationsSent: runtime.notifications.messages().filter((m) => !m.messageId.endsWith(':released'))
+        .length,
+      releaseNotificationsSent: runtime.notifications
+        .messages()
+        .filter((m) => m.messageId.endsWith(':released')).length,
       seed: options.seed,
       ordersRequested: options.orders,
       dynamoRequests: dynamoAtDrain,

@@ -16,6 +16,11 @@ test('a small harvest day flows from six or more channels to pickups with every 
   expect(report.orders.allocated + report.orders.partiallyAllocated).toBeGreaterThan(100);
   expect(report.pickups.booked).toBeGreaterThanOrEqual(report.orders.allocated);
   expect(report.notifications.sent).toBe(report.allocations.count);
+  // Every released allocation (cancel, decline, suspension) got its "do not pack" message, once.
+  const { cancellations, reallocation } = report.allocationQuality;
+  expect(report.notifications.released).toBe(
+    cancellations.allocationsReleased + reallocation.declined + reallocation.movedBySuspension,
+  );
   expect(report.http.redeliveries).toBeGreaterThan(0);
   expect(report.invariants).toEqual({
     oversoldUnits: 0,

@@ -433,6 +433,15 @@ test('an order cancelled after its pickup was booked has the courier booking can
     status: 'cancel_refused',
     cancelRefusedReason: expect.stringMatching(/không thể hủy/),
   });
+  // The cooperative is told, in Vietnamese, not to pack each released allocation (once each).
+  const released = runtime.notifications
+    .messages()
+    .filter(
+      (m) =>
+        m.messageId === `${first.allocationId}:released` || m.messageId === `${second.allocationId}:released`,
+    );
+  expect(released).toHaveLength(2);
+  for (const m of released) expect(m.text).toMatch(/đã bị huỷ, KHÔNG đóng gói/);
   // Refused once, not retried in a loop; nothing went to a dead-letter queue.
   expect(runtime.carrier.cancelAttempts(String(second.trackingCode))).toBe(1);
   for (const dlq of Object.values(runtime.deadLetterQueues)) expect(dlq.peek()).toEqual([]);

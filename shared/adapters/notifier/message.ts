@@ -104,3 +104,48 @@ export function composeAllocationMessage(input: AllocationMessageInput): string 
   sentences.push(`Mã phân bổ: ${nfc(input.allocationId)}.`);
   return sentences.join(' ').normalize('NFC');
 }
+
+export interface ReleaseMessageInput {
+  cooperativeName: string;
+  orderId: string;
+  allocationId: string;
+  lines: AllocationMessageLine[];
+  /** The release reason as stored: `declined: …`, `growing_area_suspended: CODE`, or a cancel's. */
+  reason: string;
+}
+
+/**
+ * The Vietnamese text a cooperative receives when one of its allocations is released: do not pack
+ * it (or, for its own decline, that the decline was recorded). The units are back in its stock.
+ */
+export function composeReleaseMessage(input: ReleaseMessageInput): string {
+  if (input.lines.length === 0) {
+    throw new ValidationError([{ field: 'lines', message: 'a released allocation has at least one line' }]);
+  }
+  const shown = input.lines.slice(0, MAX_LINES).map(describeLine);
+  const hidden = input.lines.length - shown.length;
+  const goods = shown.join('; ') + (hidden > 0 ? `; và ${hidden} mặt hàng khác` : '');
+  const reason = nfc(input.reason);
+  const head = `[Harvest] ${nfc(input.cooperativeName)}`;
+  const order = nfc(input.orderId);
+  let sentences: string[];
+  if (reason.startsWith('declined')) {
+    sentences = [
+      `${head}: đã ghi nhận HTX từ chối đơn ${order} (${goods}).`,
+      'Đơn được chuyển cho HTX khác; hàng đã trả lại tồn kho.',
+    ];
+  } else if (reason.startsWith('growing_area_suspended')) {
+    const code = reason.slice('growing_area_suspended'.length).replace(/^[:\s]+/, '');
+    sentences = [
+      `${head}: KHÔNG đóng gói đơn ${order} (${goods}).`,
+      `Mã vùng trồng${code ? ` ${code}` : ''} đang bị tạm dừng cho thị trường này; đơn được chuyển sang hàng có mã hợp lệ và hàng đã trả lại tồn kho.`,
+    ];
+  } else {
+    sentences = [
+      `${head}: đơn ${order} đã bị huỷ, KHÔNG đóng gói (${goods}).`,
+      'Hàng đã trả lại tồn kho; nếu đã đặt lấy hàng, lệnh lấy hàng cũng đã được huỷ.',
+    ];
+  }
+  sentences.push(`Mã phân bổ: ${nfc(input.allocationId)}.`);
+  return sentences.join(' ').normalize('NFC');
+}

@@ -1,6 +1,7 @@
 import {
   type AllocationMessageInput,
   composeAllocationMessage,
+  composeReleaseMessage,
 } from '../../../shared/adapters/notifier/message.js';
 import { ValidationError } from '../../../shared/errors.js';
 
@@ -106,5 +107,47 @@ describe('composeAllocationMessage', () => {
     expect(() =>
       composeAllocationMessage(allocation({ lines: [{ productName: 'Vải', quantity: 0, batchId: 'B' }] })),
     ).toThrow(/lines\[0\]\.quantity/);
+  });
+});
+
+describe('composeReleaseMessage', () => {
+  const released = (reason: string) =>
+    composeReleaseMessage({
+      cooperativeName: 'HTX Vải thiều Phì Điền',
+      orderId: 'ord_01JXK3',
+      allocationId: 'ord_01JXK3.htx-pd',
+      lines: [{ productName: 'Vải thiều Lục Ngạn thùng 5kg', quantity: 3, batchId: 'B-0616-PD-01' }],
+      reason,
+    });
+
+  it('tells the cooperative a cancelled order must not be packed, and that the courier was called off', () => {
+    expect(released('buyer cancelled')).toBe(
+      '[Harvest] HTX Vải thiều Phì Điền: đơn ord_01JXK3 đã bị huỷ, KHÔNG đóng gói (3 thùng Vải thiều Lục Ngạn thùng 5kg (lô B-0616-PD-01)). ' +
+        'Hàng đã trả lại tồn kho; nếu đã đặt lấy hàng, lệnh lấy hàng cũng đã được huỷ. Mã phân bổ: ord_01JXK3.htx-pd.',
+    );
+  });
+
+  it('names the suspended growing-area code', () => {
+    const text = released('growing_area_suspended: VN-BGLN-0159');
+    expect(text).toContain('KHÔNG đóng gói đơn ord_01JXK3');
+    expect(text).toContain('Mã vùng trồng VN-BGLN-0159 đang bị tạm dừng');
+  });
+
+  it('confirms a decline to the cooperative that declined', () => {
+    const text = released('declined: hết xe');
+    expect(text).toContain('đã ghi nhận HTX từ chối đơn ord_01JXK3');
+    expect(text).not.toContain('KHÔNG đóng gói');
+  });
+
+  it('refuses a release with no lines', () => {
+    expect(() =>
+      composeReleaseMessage({
+        cooperativeName: 'HTX',
+        orderId: 'o',
+        allocationId: 'a',
+        lines: [],
+        reason: 'x',
+      }),
+    ).toThrow(ValidationError);
   });
 });
