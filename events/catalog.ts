@@ -102,6 +102,10 @@ export const allocationReleased = z.object({
   cooperativeId: id,
   lines: z.array(allocationLine).min(1),
   reason: z.string(),
+  /** Set for an export allocation: its lot (exporter, market, pickup day) drops it. */
+  market: market.optional(),
+  exporterId: z.string().optional(),
+  pickupDate: z.iso.date().optional(),
 });
 
 /** An operator suspended a growing-area code for a market (mid-season): its open allocations move. */
@@ -203,7 +207,8 @@ export const lotEventRecorded = z.object({
   ...base,
   lotId: id,
   eventId: id,
-  step: z.enum(['commissioning', 'packing', 'inspecting', 'shipping', 'receiving']),
+  /** EPCIS-like business steps; `decommissioning`: an allocation left the lot (it was released). */
+  step: z.enum(['commissioning', 'packing', 'inspecting', 'shipping', 'receiving', 'decommissioning']),
   at: isoTime,
 });
 

@@ -282,7 +282,8 @@ const rules: RuleSpec[] = [
   },
   {
     name: 'ExportAllocationsToLots',
-    description: 'Only export allocations open or join an export lot; pickups update their lot',
+    description:
+      'Only export allocations open or join an export lot; pickups update their lot; a released one leaves it',
     pattern: {
       $or: [
         {
@@ -293,6 +294,11 @@ const rules: RuleSpec[] = [
         {
           source: [EVENT_SOURCES.logistics],
           'detail-type': ['PickupBooked'],
+          detail: { market: [{ exists: true }] },
+        },
+        {
+          source: [EVENT_SOURCES.stock],
+          'detail-type': ['AllocationReleased'],
           detail: { market: [{ exists: true }] },
         },
       ],

@@ -174,6 +174,7 @@ function render(r: HarvestReport): string {
       ['duplicate pickups', ok(r.invariants.duplicatePickups)],
       ['live pickups for released allocations', ok(r.invariants.pickupsAfterRelease)],
       ['re-allocated to a cooperative that declined', ok(r.invariants.reallocatedToDecliner)],
+      ['export lots promising released fruit', ok(r.invariants.lotMismatches)],
     ]),
     ...(dlq.length
       ? [

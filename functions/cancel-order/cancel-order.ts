@@ -47,6 +47,9 @@ export function releasedEvent(a: AllocationRecord, reason: string): DomainEvent 
     cooperativeId: a.cooperativeId,
     lines: a.lines,
     reason,
+    ...(a.market && a.exporterId
+      ? { market: a.market, exporterId: a.exporterId, pickupDate: a.pickupDate }
+      : {}),
   });
 }
 

@@ -107,9 +107,12 @@ export function buildQueryHandler(deps: QueryDeps) {
       .filter((i) => String(i.sk).startsWith('EVENT#'))
       .map(strip)
       .sort((a, b) => String(a.at).localeCompare(String(b.at)));
+    const members = items.filter((i) => String(i.sk).startsWith('MEMBER#')).map(strip);
     return json(200, {
       ...strip(head),
-      members: items.filter((i) => String(i.sk).startsWith('MEMBER#')).map(strip),
+      // Allocations in the lot; those released after joining (or before) are listed apart.
+      members: members.filter((m) => m.status !== 'released'),
+      released: members.filter((m) => m.status === 'released'),
       events,
     });
   }

@@ -1,8 +1,12 @@
 /**
- * track-lot: consumes the lot queue (export OrderAllocated and PickupBooked, routed by
- * ExportAllocationsToLots). An export lot gathers one exporter's allocations for one market and
- * pickup day; each allocation joining it and each pickup is an EPCIS-like lot event
- * (commissioning, shipping). Every write is keyed deterministically, so redelivery is harmless.
+ * track-lot: consumes the lot queue (export OrderAllocated, PickupBooked and AllocationReleased,
+ * routed by ExportAllocationsToLots). An export lot gathers one exporter's allocations for one
+ * market and pickup day; each allocation joining it, each pickup and each allocation leaving it
+ * (released: cancel, decline, suspension) is an EPCIS-like lot event (commissioning, shipping,
+ * decommissioning). Every write is keyed deterministically, so redelivery is harmless.
+ *
+ * Queues do not keep order: a release handled before its allocation joined leaves the member item
+ * marked `released`, so the late OrderAllocated cannot add it (the join is conditional on no item).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -12,6 +16,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
 import {
   exporterGsi1pk,
@@ -189,15 +194,118 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
     ]);
   }
 
-  return buildSqsConsumer<BusEvent<'OrderAllocated' | 'PickupBooked'>>({
+  async function onReleased(event: BusEvent<'AllocationReleased'>): Promise<void> {
+    const { market, exporterId, pickupDate, allocationId, cooperativeId, lines, reason, correlationId } =
+      event.detail;
+    if (!market || !exporterId || !pickupDate) return; // domestic: never a lot member
+    const lotId = lotIdFor(exporterId, market, pickupDate);
+    const units = lines.reduce((s, l) => s + l.quantity, 0);
+    const at = now().toISOString();
+    const eventId = `decommissioning-${allocationId}`;
+    try {
+      // A member that joined: marked released, the lot's totals taken back, the event recorded.
+      await deps.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: deps.tableName,
+                Key: { pk: lotPk(lotId), sk: lotMemberSk(allocationId) },
+                UpdateExpression: 'SET #s = :released, releasedAt = :at, releaseReason = :why',
+                ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#s) OR #s <> :released)',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':released': 'released', ':at': at, ':why': reason },
+              },
+            },
+            {
+              Update: {
+                TableName: deps.tableName,
+                Key: { pk: lotPk(lotId), sk: LOT_SK },
+                UpdateExpression: 'ADD units :u, members :one',
+                ExpressionAttributeValues: { ':u': -units, ':one': -1 },
+              },
+            },
+            {
+              Put: {
+                TableName: deps.tableName,
+                Item: {
+                  pk: lotPk(lotId),
+                  sk: lotEventSk(eventId),
+                  type: 'lot-event',
+                  lotId,
+                  eventId,
+                  step: 'decommissioning',
+                  at,
+                  allocationId,
+                  cooperativeId,
+                  units,
+                  reason,
+                },
+              },
+            },
+          ],
+        }),
+      );
+      await deps.publisher.publish([
+        domainEvent('LotEventRecorded', {
+          version: 1,
+          correlationId,
+          lotId,
+          eventId,
+          step: 'decommissioning',
+          at,
+        }),
+      ]);
+      return;
+    } catch (error) {
+      const memberCondition =
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+      if (!memberCondition) throw error;
+    }
+    // Not a member (yet), or already released: leave a released marker so a late join is refused.
+    try {
+      await deps.doc.send(
+        new PutCommand({
+          TableName: deps.tableName,
+          Item: {
+            pk: lotPk(lotId),
+            sk: lotMemberSk(allocationId),
+            type: 'lot-member',
+            lotId,
+            allocationId,
+            orderId: event.detail.orderId,
+            cooperativeId,
+            lines,
+            units: 0,
+            status: 'released',
+            releasedAt: at,
+            releaseReason: reason,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Already released (a redelivery): nothing to do.
+    }
+  }
+
+  return buildSqsConsumer<BusEvent<'OrderAllocated' | 'PickupBooked' | 'AllocationReleased'>>({
     logger: deps.logger,
     deadLetter: deps.deadLetter,
     maxReceiveCount: deps.maxReceiveCount,
     parallel: false,
-    parse: catalogEventParser(['OrderAllocated', 'PickupBooked']),
-    handle: (event) =>
-      event['detail-type'] === 'OrderAllocated'
-        ? onAllocated(event as BusEvent<'OrderAllocated'>)
-        : onPickupBooked(event as BusEvent<'PickupBooked'>),
+    parse: catalogEventParser(['OrderAllocated', 'PickupBooked', 'AllocationReleased']),
+    handle: (event) => {
+      switch (event['detail-type']) {
+        case 'OrderAllocated':
+          return onAllocated(event as BusEvent<'OrderAllocated'>);
+        case 'PickupBooked':
+          return onPickupBooked(event as BusEvent<'PickupBooked'>);
+        default:
+          return onReleased(event as BusEvent<'AllocationReleased'>);
+      }
+    },
   });
 }

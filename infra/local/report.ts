@@ -158,6 +158,11 @@ export interface HarvestReport {
     pickupsAfterRelease: number;
     /** Live allocations held by a cooperative that declined that order. */
     reallocatedToDecliner: number;
+    /**
+     * Export lots whose units or member count differ from their live members', plus live members
+     * whose allocation was released (a lot must never promise fruit that is not coming).
+     */
+    lotMismatches: number;
   };
 }
 
@@ -391,6 +396,18 @@ export async function buildReport(
       (a) => a.status === 'reserved' && excluded.has(a.cooperativeId),
     ).length;
   }
+  const allocationById = new Map(allocations.map((a) => [a.allocationId, a]));
+  let lotMismatches = 0;
+  for (const lot of lots) {
+    const liveMembers = items.filter(
+      (i) => i.type === 'lot-member' && i.lotId === lot.lotId && i.status !== 'released',
+    );
+    const units = liveMembers.reduce((s, m) => s + Number(m.units ?? 0), 0);
+    if (Number(lot.units ?? 0) !== units || Number(lot.members ?? 0) !== liveMembers.length) lotMismatches++;
+    for (const m of liveMembers) {
+      if (allocationById.get(String(m.allocationId))?.status !== 'reserved') lotMismatches++;
+    }
+  }
   const allocationQuality: HarvestReport['allocationQuality'] = {
     allocatedShare: wentToAllocation ? round(allocatedOrders.length / wentToAllocation) : 0,
     avgShelfLifeDaysAtDelivery: shelfUnits ? round(shelfDays / shelfUnits, 2) : 0,
@@ -471,7 +488,7 @@ export async function buildReport(
     notifications: { sent: facts.notificationsSent, released: facts.releaseNotificationsSent ?? 0 },
     lots: {
       open: lots.filter((l) => l.status === 'open').length,
-      members: items.filter((i) => i.type === 'lot-member').length,
+      members: items.filter((i) => i.type === 'lot-member' && i.status !== 'released').length,
       events: items.filter((i) => i.type === 'lot-event').length,
       byMarket: lotsByMarket,
     },
@@ -504,6 +521,7 @@ export async function buildReport(
       duplicatePickups,
       pickupsAfterRelease,
       reallocatedToDecliner,
+      lotMismatches,
     },
   };
 }

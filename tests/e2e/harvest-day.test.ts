@@ -31,6 +31,7 @@ test('a small harvest day flows from six or more channels to pickups with every 
     duplicatePickups: 0,
     pickupsAfterRelease: 0,
     reallocatedToDecliner: 0,
+    lotMismatches: 0,
   });
   // Nothing is left half-way through a re-allocation (declines, suspension) at the end of the day.
   expect(report.allocationQuality.reallocation.stillReallocating).toBe(0);

@@ -3,9 +3,7 @@
  * the release over before the allocation's own message never makes it say "pack this" afterwards.
  * Against DynamoDB Local (the allocation's stored status decides) and the local Zalo sink.
  */
-import type { Context, SQSEvent } from 'aws-lambda';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { SOURCES } from '../../events/catalog.js';
 import { buildNotifyCooperativeHandler } from '../../functions/notify-cooperative/notify-cooperative.js';
 import { NotificationSink } from '../../infra/local/notification-sink.js';
 import { AllocationStore } from '../../shared/adapters/dynamodb/allocation-store.js';
@@ -14,10 +12,10 @@ import { allocationSk, orderPk } from '../../shared/adapters/dynamodb/keys.js';
 import { createLogger } from '../../shared/observability.js';
 import { startTestDynamo, type TestDynamo } from '../support/dynamodb.js';
 import { cooperative } from '../support/pipeline.js';
+import { busEnvelope as envelope, lambdaContext as context, sqsEvent as sqs } from '../support/sqs.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const context = { getRemainingTimeInMillis: () => 20_000 } as unknown as Context;
 const lines = [{ sku: 'LYCHEE-LN-5KG', batchId: 'A1', quantity: 2 }];
 let dynamo: TestDynamo;
 
@@ -27,39 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynamo?.stop();
 }, 30_000);
-
-function envelope(detailType: 'OrderAllocated' | 'AllocationReleased', detail: Record<string, unknown>) {
-  return JSON.stringify({
-    version: '0',
-    id: `evt-${detailType}-${detail.allocationId}`,
-    'detail-type': detailType,
-    source: detailType === 'OrderAllocated' ? SOURCES.orders : SOURCES.stock,
-    account: '000000000000',
-    time: '2026-06-18T01:00:00Z',
-    region: 'ap-southeast-1',
-    resources: [],
-    detail: { version: 1, correlationId: 'corr', ...detail },
-  });
-}
-
-const sqs = (...bodies: string[]): SQSEvent => ({
-  Records: bodies.map((body, i) => ({
-    messageId: `m-${i}-${Math.random()}`,
-    receiptHandle: `rh-${i}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '1781744400000',
-      SenderId: 'AIDAEXAMPLE',
-      ApproximateFirstReceiveTimestamp: '1781744400000',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:ap-southeast-1:000000000000:notify',
-    awsRegion: 'ap-southeast-1',
-  })),
-});
 
 async function setup() {
   const table = await dynamo.freshTable();
