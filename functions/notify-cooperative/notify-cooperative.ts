@@ -38,6 +38,14 @@ export interface NotifyDeps {
   maxReceiveCount: number;
 }
 
+/** Allocation lines as the message names them: the product's Vietnamese name, units, batch. */
+const messageLines = (lines: ReadonlyArray<{ sku: string; quantity: number; batchId: string }>) =>
+  lines.map((l) => ({
+    productName: findProduct(l.sku)?.name ?? l.sku,
+    quantity: l.quantity,
+    batchId: l.batchId,
+  }));
+
 type NotifyEvent = BusEvent<'OrderAllocated' | 'AllocationReleased'>;
 
 interface BatchState {
@@ -62,11 +70,7 @@ export function buildNotifyCooperativeHandler(deps: NotifyDeps) {
       cooperativeName: coop.name,
       orderId,
       allocationId,
-      lines: lines.map((l) => ({
-        productName: findProduct(l.sku)?.name ?? l.sku,
-        quantity: l.quantity,
-        batchId: l.batchId,
-      })),
+      lines: messageLines(lines),
       pickupDate,
       carrierName: coop.carrier.toUpperCase(),
       market,
@@ -97,11 +101,7 @@ export function buildNotifyCooperativeHandler(deps: NotifyDeps) {
       cooperativeName: coop.name,
       orderId,
       allocationId,
-      lines: lines.map((l) => ({
-        productName: findProduct(l.sku)?.name ?? l.sku,
-        quantity: l.quantity,
-        batchId: l.batchId,
-      })),
+      lines: messageLines(lines),
       reason,
     });
     const sent = await deps.notifier.send({

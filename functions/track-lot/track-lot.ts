@@ -17,7 +17,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
+import { type BusEvent, type DomainEvent, domainEvent, type EventDetail } from '../../events/catalog.js';
 import {
   exporterGsi1pk,
   LOT_SK,
@@ -49,6 +49,29 @@ export function lotIdFor(exporterId: string, market: ExportMarket, pickupDate: s
 
 export function buildTrackLotHandler(deps: TrackLotDeps) {
   const now = deps.now ?? (() => new Date());
+
+  /** A lot event item (EPCIS-like), keyed by its deterministic event id: rewriting it is harmless. */
+  function lotEvent(
+    lotId: string,
+    eventId: string,
+    step: EventDetail<'LotEventRecorded'>['step'],
+    at: string,
+    fields: Record<string, unknown>,
+  ) {
+    return {
+      TableName: deps.tableName,
+      Item: {
+        pk: lotPk(lotId),
+        sk: lotEventSk(eventId),
+        type: 'lot-event',
+        lotId,
+        eventId,
+        step,
+        at,
+        ...fields,
+      },
+    };
+  }
 
   /** Opens the lot if it is not open yet; true when this call opened it. */
   async function openLot(
@@ -126,23 +149,7 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
                 ExpressionAttributeValues: { ':u': units, ':one': 1 },
               },
             },
-            {
-              Put: {
-                TableName: deps.tableName,
-                Item: {
-                  pk: lotPk(lotId),
-                  sk: lotEventSk(eventId),
-                  type: 'lot-event',
-                  lotId,
-                  eventId,
-                  step: 'commissioning',
-                  at,
-                  allocationId,
-                  cooperativeId,
-                  units,
-                },
-              },
-            },
+            { Put: lotEvent(lotId, eventId, 'commissioning', at, { allocationId, cooperativeId, units }) },
           ],
         }),
       );
@@ -173,21 +180,7 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
     const eventId = `shipping-${allocationId}`;
     const at = now().toISOString();
     await deps.doc.send(
-      new PutCommand({
-        TableName: deps.tableName,
-        Item: {
-          pk: lotPk(lotId),
-          sk: lotEventSk(eventId),
-          type: 'lot-event',
-          lotId,
-          eventId,
-          step: 'shipping',
-          at,
-          allocationId,
-          carrier,
-          trackingCode,
-        },
-      }),
+      new PutCommand(lotEvent(lotId, eventId, 'shipping', at, { allocationId, carrier, trackingCode })),
     );
     await deps.publisher.publish([
       domainEvent('LotEventRecorded', { version: 1, correlationId, lotId, eventId, step: 'shipping', at }),
@@ -226,22 +219,12 @@ export function buildTrackLotHandler(deps: TrackLotDeps) {
               },
             },
             {
-              Put: {
-                TableName: deps.tableName,
-                Item: {
-                  pk: lotPk(lotId),
-                  sk: lotEventSk(eventId),
-                  type: 'lot-event',
-                  lotId,
-                  eventId,
-                  step: 'decommissioning',
-                  at,
-                  allocationId,
-                  cooperativeId,
-                  units,
-                  reason,
-                },
-              },
+              Put: lotEvent(lotId, eventId, 'decommissioning', at, {
+                allocationId,
+                cooperativeId,
+                units,
+                reason,
+              }),
             },
           ],
         }),

@@ -479,19 +479,7 @@ export class AllocationStore {
         Delete: { TableName: this.tableName, Key: { pk: orderPk(input.orderId), sk: backorderSk(sku) } },
       });
     }
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'backordered';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        const outcome = classifyCancellation(
-          roles,
-          (error.CancellationReasons ?? []) as CancellationReason[],
-        );
-        if (outcome.kind === 'order_changed' || outcome.kind === 'cancelled_early') return outcome.kind;
-      }
-      throw error;
-    }
+    return this.settleWithoutStock(items, roles, 'backordered');
   }
 
   /**
@@ -530,9 +518,21 @@ export class AllocationStore {
         Delete: { TableName: this.tableName, Key: { pk: orderPk(input.orderId), sk: backorderSk(sku) } },
       });
     }
+    return this.settleWithoutStock(items, roles, 'rejected');
+  }
+
+  /**
+   * Runs a transaction that moves an order on without reserving stock (backordered, rejected):
+   * `done` when it went through; the order moved on or a cancel came first otherwise.
+   */
+  private async settleWithoutStock<T extends string>(
+    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+    roles: TxItemRole[],
+    done: T,
+  ): Promise<T | 'order_changed' | 'cancelled_early'> {
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'rejected';
+      return done;
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
         const outcome = classifyCancellation(
