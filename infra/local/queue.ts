@@ -81,6 +81,14 @@ export interface LocalQueueOptions {
   deadLetter?: LocalQueue;
   /** Multiplies every duration: 0.01 makes a 180 s visibility timeout 1.8 s. Default 1. */
   timeScale?: number;
+  /**
+   * Real milliseconds a received message stays invisible while the invocation holding it still
+   * runs; after the invocation reports it failed, the (scaled) visibility timeout from its receive
+   * applies. On AWS the visibility timeout is ≥ 6× the function timeout (F03), so a running handler
+   * is never overtaken by a redelivery; a scaled-down local run keeps that guarantee with this and
+   * still retries failures quickly. Default: the scaled visibility timeout (plain SQS semantics).
+   */
+  inflightVisibilityMs?: number;
   onError?: (info: QueueErrorInfo) => void;
   region?: string;
   accountId?: string;
@@ -162,6 +170,8 @@ interface StoredMessage {
   receiveCount: number;
   receiptHandle: string | undefined;
   state: MessageState;
+  /** When the current receive started. */
+  receivedAt: number | undefined;
   /** For inflight/waiting/delayed: when the message becomes visible (the heap key). */
   visibleAt: number;
   /** When the message last became visible (the batching window runs from the oldest). */
@@ -428,6 +438,7 @@ export class LocalQueue {
   private readonly region: string;
   private readonly accountId: string;
   private readonly visibilityMs: number;
+  private readonly inflightVisibilityMs: number;
   private readonly windowMs: number;
   private readonly functionTimeoutMs: number | undefined;
 
@@ -494,6 +505,7 @@ export class LocalQueue {
     this.accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
     this.arn = `arn:aws:sqs:${this.region}:${this.accountId}:${name}`;
     this.visibilityMs = spec.visibilityTimeoutSeconds * 1000 * timeScale;
+    this.inflightVisibilityMs = Math.max(this.visibilityMs, options.inflightVisibilityMs ?? 0);
     this.windowMs = spec.batchingWindowSeconds * 1000 * timeScale;
     this.functionTimeoutMs =
       options.functionTimeoutSeconds === undefined
@@ -564,6 +576,7 @@ export class LocalQueue {
       firstReceiveTimestamp: undefined,
       receiveCount: input.receiveCount,
       receiptHandle: undefined,
+      receivedAt: undefined,
       state: 'deleted',
       visibleAt: now,
       visibleSince: now,
@@ -659,7 +672,7 @@ export class LocalQueue {
       this.heap.remove(top);
       if (top.state === 'inflight') {
         // The consumer is still running (F03): SQS hands the message out again regardless.
-        top.lastFailure = `visibility timeout (${seconds(this.visibilityMs)} s) expired while receive #${top.receiveCount} was still being processed`;
+        top.lastFailure = `visibility timeout (${seconds(this.inflightVisibilityMs)} s) expired while receive #${top.receiveCount} was still being processed`;
       }
       this.makeVisible(top, now);
     }
@@ -738,7 +751,8 @@ export class LocalQueue {
       message.receiptHandle = Buffer.from(
         `${this.name}/${message.messageId}/${message.receiveCount}/${randomUUID()}`,
       ).toString('base64');
-      message.visibleAt = now + this.visibilityMs;
+      message.receivedAt = now;
+      message.visibleAt = now + this.inflightVisibilityMs;
       this.setState(message, 'inflight');
       this.heap.push(message);
       payloadBytes += message.bytes;
@@ -860,6 +874,7 @@ export class LocalQueue {
       if (verdict.errorKind === 'timeout') this.counters.timedOutInvocations += 1;
     }
     const failedIds: string[] = [];
+    let rearm = false;
     for (const { message, receiptHandle } of invocation.deliveries) {
       // A stale receipt (message re-received after its visibility expired, deleted or dead-lettered)
       // no longer controls the message.
@@ -872,7 +887,16 @@ export class LocalQueue {
           verdict.kind === 'all-failed' ? verdict.reason : PARTIAL_FAILURE_REASON,
         );
         // It stays invisible until the visibility timeout that started at the receive expires.
-        if (message.state === 'inflight') this.setState(message, 'waiting');
+        if (message.state === 'inflight') {
+          this.setState(message, 'waiting');
+          const due = (message.receivedAt ?? Date.now()) + this.visibilityMs;
+          if (due < message.visibleAt) {
+            this.heap.remove(message);
+            message.visibleAt = due;
+            this.heap.push(message);
+            rearm = true;
+          }
+        }
         failedIds.push(message.messageId);
       } else {
         this.forget(message);
@@ -892,6 +916,11 @@ export class LocalQueue {
         messageIds: [...verdict.failed],
         reason: PARTIAL_FAILURE_REASON,
       });
+    }
+    if (rearm) {
+      // Failed receives now wait for the visibility timeout from their receive, not the in-flight hold.
+      this.releaseDueMessages(Date.now());
+      this.armHeapTimer();
     }
     invocation.resolveDone();
     this.schedulePump();

@@ -199,6 +199,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         functionName: spec.consumer,
         // The function timeout is real time (a handler is not faster because queues are scaled).
         functionTimeoutSeconds: fn.timeoutSeconds / timeScale,
+        // A running handler keeps its messages for the real visibility timeout (≥ 6× its function
+        // timeout, as on AWS); only a reported failure waits the scaled one before its retry.
+        inflightVisibilityMs: spec.visibilityTimeoutSeconds * 1000,
         memoryMb: fn.memoryMb,
         deadLetter: dlq,
         timeScale,

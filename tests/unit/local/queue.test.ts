@@ -331,6 +331,40 @@ describe('LocalQueue: visibility timeout, concurrency, batching, timeouts', () =
     expect(q.stats().deleted).toBe(1);
   });
 
+  test('with an in-flight hold (the local runtime), a slow consumer keeps its message while it runs', async () => {
+    const { calls, consumer } = recorder(async (call) => {
+      if (call === 0) await sleep(150);
+    });
+    // Scaled visibility 50 ms, as in F03 above; the running invocation holds the message 1 s.
+    const q = queue({
+      spec: spec({ visibilityTimeoutSeconds: 25, maxConcurrency: 2 }),
+      consumer,
+      inflightVisibilityMs: 1000,
+    });
+    q.send('order-1');
+    q.start();
+    await q.drain({ timeoutMs: 2000 });
+
+    expect(calls).toHaveLength(1);
+    expect(q.stats()).toMatchObject({ deleted: 1 });
+  });
+
+  test('with an in-flight hold, a failure is still retried after the scaled visibility timeout', async () => {
+    const { calls, consumer } = recorder((call) => {
+      if (call === 0) throw new Error('transient');
+    });
+    const visibilityMs = 25 * 1000 * SCALE; // 50 ms
+    const q = queue({ spec: spec({ visibilityTimeoutSeconds: 25 }), consumer, inflightVisibilityMs: 5000 });
+    q.send('order-1');
+    q.start();
+    await q.drain({ timeoutMs: 2000 });
+
+    expect(calls).toHaveLength(2);
+    const gap = calls[1]!.at - calls[0]!.at;
+    expect(gap).toBeGreaterThanOrEqual(visibilityMs - 5);
+    expect(gap).toBeLessThan(1000);
+  });
+
   test('F04 the concurrency cap is never exceeded, and is used', async () => {
     let running = 0;
     let peak = 0;
