@@ -285,7 +285,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(
-    error instanceof Error ? (error.name === 'JavaMissingError' ? error.message : error.stack) : error,
+    error instanceof Error
+      ? ['JavaMissingError', 'ConfigurationError'].includes(error.name)
+        ? error.message
+        : error.stack
+      : error,
   );
   process.exitCode = 1;
 });

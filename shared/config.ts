@@ -68,7 +68,14 @@ export const partialFillPolicy = z
     if (!parsed.success) {
       ctx.addIssue({
         code: 'custom',
-        message: parsed.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; '),
+        message: parsed.error.issues
+          .map((i) => {
+            const where = i.path.length ? `${i.path.join('.')}: ` : '';
+            const hint =
+              i.code === 'unrecognized_keys' ? ` (keys are channel names, "domestic" and "export")` : '';
+            return `${where}${i.message}${hint}`;
+          })
+          .join('; '),
       });
       return z.NEVER;
     }
@@ -100,13 +107,23 @@ export const notifyConfig = consumerConfig.extend({
     .min(1, 'ZALO_SECRETS_NAME must name the secret with the Zalo OA access token'),
 });
 
+/** A configuration value that cannot be used: the message names the variable and what is wrong. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues
       .map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)
       .join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
+    throw new ConfigurationError(`Invalid configuration: ${problems}`);
   }
   return result.data;
+}
+
+/** PARTIAL_FILL_POLICY from the environment (the documented defaults when unset). */
+export function partialFillFromEnv(env: NodeJS.ProcessEnv = process.env): PartialFillConfig {
+  return loadConfig(z.object({ PARTIAL_FILL_POLICY: partialFillPolicy }), env).PARTIAL_FILL_POLICY;
 }

@@ -22,6 +22,8 @@ const PERSONAL_KEYS = new Set([
   'recipient_address',
 ]);
 
+const ERROR_NAME = /^[A-Z][A-Za-z0-9]*(Error|Exception)$/;
+
 export function maskValue(value: unknown): unknown {
   if (typeof value === 'string') {
     if (value.length <= 4) return '***';
@@ -33,9 +35,14 @@ export function maskValue(value: unknown): unknown {
 
 /** JSON.stringify replacer that masks personal keys at any depth. */
 export function personalDataReplacer(this: unknown, key: string, value: unknown): unknown {
-  // An error's `name` (e.g. StaleRequestError) is not a person's.
+  // An error's `name` (e.g. StaleRequestError) is not a person's. The logger's formatter does not
+  // always call the replacer with the error as `this`, so an error class name is also known by
+  // its shape: one identifier ending in Error or Exception (no person is named like that).
   const inError = typeof this === 'object' && this !== null && 'stack' in this;
-  if (key && PERSONAL_KEYS.has(key.toLowerCase()) && !(inError && key === 'name')) return maskValue(value);
+  if (key && PERSONAL_KEYS.has(key.toLowerCase())) {
+    const errorName = key === 'name' && (inError || (typeof value === 'string' && ERROR_NAME.test(value)));
+    if (!errorName) return maskValue(value);
+  }
   return value;
 }
 

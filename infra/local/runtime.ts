@@ -43,7 +43,7 @@ import { createEventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { DeadLetterPort } from '../../shared/adapters/sqs-consumer.js';
 import { ADAPTERS } from '../../shared/channels/index.js';
 import type { ChannelSecrets } from '../../shared/channels/types.js';
-import { partialFillPolicy } from '../../shared/config.js';
+import { partialFillFromEnv } from '../../shared/config.js';
 import type { PartialFillConfig } from '../../shared/domain/partial-fill.js';
 import { createLogger } from '../../shared/observability.js';
 import { type FunctionName, type QueueName, type ScheduleSpec, topology } from '../topology.js';
@@ -123,6 +123,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const timeScale = options.timeScale ?? 0.02;
   const now = options.clock ?? (() => new Date());
   const logLevel = options.logLevel ?? 'SILENT';
+  // Configuration first: a bad value fails before DynamoDB Local starts, naming the variable.
+  const partialFill = options.partialFill ?? partialFillFromEnv();
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
@@ -252,7 +254,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       deadLetter: deadLetterFor('allocation'),
       maxReceiveCount: topology.queues.allocation.maxReceiveCount,
       // The same variable and parser as the Lambda's config (shared/config.ts).
-      partialFill: options.partialFill ?? partialFillPolicy.parse(process.env.PARTIAL_FILL_POLICY),
+      partialFill,
     });
     // One client (one limiter) for bookings and cancellations, as one container would hold.
     const ghn = new GhnClient({

@@ -136,10 +136,23 @@ describe('PARTIAL_FILL_POLICY', () => {
       /PARTIAL_FILL_POLICY: .*tiktok/,
     );
     expect(() => loadConfig(allocationConfig, env({ PARTIAL_FILL_POLICY: '{"amazon":"wait"}' }))).toThrow(
-      /PARTIAL_FILL_POLICY/,
+      /PARTIAL_FILL_POLICY: Unrecognized key: "amazon" \(keys are channel names, "domestic" and "export"\)/,
     );
     expect(() => loadConfig(allocationConfig, env({ PARTIAL_FILL_POLICY: 'wait' }))).toThrow(
       /PARTIAL_FILL_POLICY: must be JSON/,
     );
+  });
+});
+
+describe('PARTIAL_FILL_POLICY in the local runtime', () => {
+  it('fails with a ConfigurationError naming the variable, before anything starts', async () => {
+    const { partialFillFromEnv, ConfigurationError } = await import('../../shared/config.js');
+    expect(() => partialFillFromEnv({ PARTIAL_FILL_POLICY: '{"tiktok":"rejct"}' })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => partialFillFromEnv({ PARTIAL_FILL_POLICY: '{"tiktok":"rejct"}' })).toThrow(
+      /^Invalid configuration: PARTIAL_FILL_POLICY: tiktok: /,
+    );
+    expect(partialFillFromEnv({})).toEqual(DEFAULT_PARTIAL_FILL);
   });
 });
