@@ -4,6 +4,7 @@
  * Seeds the demo cooperatives, growing-area codes and stock, prints the URL and the local keys,
  * and runs until Ctrl-C (which also stops DynamoDB Local).
  */
+import { CLOCK_SHIFT_VARIABLE } from '../infra/local/cli-clock.js';
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from '../infra/local/runtime.js';
 import { putCatalog } from '../shared/adapters/dynamodb/catalog-store.js';
@@ -71,9 +72,11 @@ async function main(): Promise<void> {
   await putCatalog(runtime.doc, runtime.tableName, demo);
   const portalKey = Object.keys(runtime.secrets.portalApiKeys)[0];
   console.log(`Harvest pipeline running at ${runtime.url} (harvest day ${harvestDay})`);
+  // The CLIs sign with the server's clock when given its shift (infra/local/cli-clock.ts).
+  const clockPrefix = shift !== 0 ? `${CLOCK_SHIFT_VARIABLE}=${shift} ` : '';
   if (shift !== 0) {
     console.log(
-      'Note: the server clock is shifted to that day; requests signed with the real clock are refused as stale.',
+      `Note: the server clock is shifted to that day; requests must be signed with the same clock. The CLIs do that with ${CLOCK_SHIFT_VARIABLE}=${shift} (in the examples below); other clients add ${shift} ms to the time they sign.`,
     );
   }
   const month = Number(harvestDay.slice(5, 7));
@@ -91,11 +94,11 @@ async function main(): Promise<void> {
     `Local signing keys (sandbox only): portal key id "${portalKey}"; cooperatives use --local-key, e.g.`,
   );
   console.log(
-    `  npm run stock -- report --url ${runtime.url} --cooperative ${demo.cooperatives[0]?.cooperativeId} --sku LYCHEE-LN-5KG --quantity 50 --harvested-at ${harvestDay}T06:00:00+07:00 --local-key`,
+    `  ${clockPrefix}npm run stock -- report --url ${runtime.url} --cooperative ${demo.cooperatives[0]?.cooperativeId} --sku LYCHEE-LN-5KG --quantity 50 --harvested-at ${harvestDay}T06:00:00+07:00 --local-key`,
   );
   console.log('Spreadsheet exports (CSV or XLSX) upload with the sandbox import key by default, e.g.');
   console.log(
-    `  npm run import -- --url ${runtime.url} --source postmart events/channels/spreadsheet-postmart.xlsx`,
+    `  ${clockPrefix}npm run import -- --url ${runtime.url} --source postmart events/channels/spreadsheet-postmart.xlsx`,
   );
   for (const schedule of topology.schedules)
     console.log(`Schedule: ${schedule.name} (${schedule.rate}) → ${schedule.target}`);

@@ -16,6 +16,8 @@ export interface QueryDeps {
   doc: DynamoDBDocumentClient;
   tableName: string;
   logger: Logger;
+  /** The clock whose business day is the default `?date=` (the local runtime's may be shifted). */
+  now?: () => Date;
 }
 
 const strip = ({ pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ...rest }: Record<string, unknown>) => rest;
@@ -118,7 +120,7 @@ export function buildQueryHandler(deps: QueryDeps) {
   }
 
   async function cooperativeAllocations(cooperativeId: string, date: string | undefined) {
-    const day = date ?? businessDate(new Date());
+    const day = date ?? businessDate((deps.now ?? (() => new Date()))());
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
       throw new ValidationError([{ field: 'date', message: 'must be a date like 2026-06-18' }]);
     }

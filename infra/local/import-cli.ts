@@ -9,6 +9,7 @@
  * Exit codes: 0 every row imported (or already there), 1 a row or order was rejected or the request
  * failed, 2 a usage error (bad flag, missing file, unknown extension).
  */
+import { cliClock } from './cli-clock.js';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,7 +86,12 @@ async function run(
   lines: string[],
 ): Promise<ImportCliResult> {
   const env = options.env ?? process.env;
-  const now = options.now ?? (() => new Date());
+  let now: () => Date;
+  try {
+    now = options.now ?? cliClock(env);
+  } catch (error) {
+    throw new ImportUsageError((error as Error).message);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -384,7 +384,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         now,
         logger: logger('ingestHttp'),
       }),
-      queryHttp: buildQueryHandler({ doc, tableName, logger: logger('queryHttp') }),
+      queryHttp: buildQueryHandler({ doc, tableName, logger: logger('queryHttp'), now }),
       commandHttp: buildCommandHandler({
         stock: new StockStore(doc, tableName),
         publisher,

@@ -10,6 +10,7 @@
  * Keys: --key-id/--secret, or HARVEST_KEY_ID/HARVEST_KEY_SECRET, or --local-key (the local
  * runtime's derived key for that cooperative).
  */
+import { cliClock } from './cli-clock.js';
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { signApiKeyRequest } from '../../shared/channels/api-key-auth.js';
@@ -36,7 +37,12 @@ export async function stockCli(
   options: { env?: NodeJS.ProcessEnv; now?: () => Date; fetch?: typeof fetch } = {},
 ): Promise<CliResult> {
   const env = options.env ?? process.env;
-  const now = options.now ?? (() => new Date());
+  let now: () => Date;
+  try {
+    now = options.now ?? cliClock(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -280,3 +280,46 @@ test('an operator suspends a growing-area code: the open export allocation under
   await runtime.drain();
   expect(runtime.queues.suspension.deadLetters()).toEqual([]);
 });
+
+test('npm run call signs a cooperative decline and reads the explanation, on the server clock', async () => {
+  const { callCli, CallUsageError } = await import('../../infra/local/call-cli.js');
+  const env = { HARVEST_CLOCK_SHIFT_MS: String(harvestDay - realStart) };
+  const orderId = await postOrder(order('CALL-CLI-1', 1));
+  await runtime.drain();
+  const holder = (await allocationsOf(orderId)).allocations?.find((a) => a.status === 'reserved');
+  expect(holder).toBeDefined();
+  const coopId = String(holder?.cooperativeId);
+  const other = coopId === 'htx-first' ? 'htx-second' : 'htx-first';
+  const path = declinePath(coopId, `${orderId}.${coopId}`);
+  const call = (...argv: string[]) => callCli(['--url', runtime.url, ...argv], { env });
+
+  // Another cooperative's key is refused; the holder's own key declines.
+  expect(
+    await call('--as', `cooperative:${other}`, 'POST', path, '{"reason":"không phải của tôi"}'),
+  ).toMatchObject({
+    exitCode: 1,
+    status: 403,
+  });
+  // Without the server's clock the signature is stale.
+  expect(
+    await callCli(
+      ['--url', runtime.url, '--as', `cooperative:${coopId}`, 'POST', path, '{"reason":"hết xe"}'],
+      {
+        env: {},
+      },
+    ),
+  ).toMatchObject({ exitCode: 1, status: 401 });
+  expect(await call('--as', `cooperative:${coopId}`, 'POST', path, '{"reason":"hết xe"}')).toMatchObject({
+    exitCode: 0,
+    status: 200,
+  });
+  await runtime.drain();
+  const explained = await call('GET', `/v1/orders/${orderId}/allocation-explanation?cooperativeId=${coopId}`);
+  expect(explained).toMatchObject({ exitCode: 0, status: 200 });
+
+  // Usage errors name what is wrong.
+  await expect(call('--as', 'admin', 'POST', path, '{}')).rejects.toThrow(CallUsageError);
+  await expect(call('--as', 'operator', 'POST', path, 'not json')).rejects.toThrow(/body must be JSON/);
+  await expect(call('POST', path, '{}')).rejects.toThrow(/--as/);
+  await expect(call('DELETE', path)).rejects.toThrow(/METHOD must be GET or POST/);
+});
