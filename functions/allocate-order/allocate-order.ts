@@ -89,6 +89,8 @@ interface AllocationSubject {
    */
   reallocation?: {
     excluded: string[];
+    /** Why each excluded cooperative is, for the explanation it can read. */
+    reasons?: Record<string, string>;
     /** Unfilled lines of its earlier partial allocation: they stay unfilled. */
     keepBackorderedLines: Array<{ sku: string; quantity: number }>;
   };
@@ -334,6 +336,21 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
       correlationId: order.correlationId,
       reallocation: {
         excluded: [...new Set([...(order.excludedCooperatives ?? []), ...held.map((a) => a.cooperativeId)])],
+        // The most specific reason wins: a held or released allocation over the excluded list.
+        reasons: Object.fromEntries([
+          ...(order.excludedCooperatives ?? []).map((c): [string, string] => [
+            c,
+            'declined this order, or its part was moved off a suspended growing-area code',
+          ]),
+          ...held.map((a): [string, string] =>
+            a.status === 'reserved'
+              ? [
+                  a.cooperativeId,
+                  'already holds part of this order (one allocation per cooperative and order)',
+                ]
+              : [a.cooperativeId, `its part of this order was released (${a.releaseReason ?? 'released'})`],
+          ),
+        ]),
         keepBackorderedLines: order.backorderedLines ?? [],
       },
     };
@@ -379,6 +396,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
     // Retried backorders (version > 1) clear their backorder items in the same transaction.
     const clearBackorderSkus = order.version > 1 ? skusOf(order.lines) : undefined;
     const excluded = new Set<string>(order.reallocation?.excluded);
+    const exclusionReasons = new Map(Object.entries(order.reallocation?.reasons ?? {}));
     const fromStatus: OrderStatus = order.reallocation ? 'reallocating' : 'received';
     const keepBackorderedLines = order.reallocation?.keepBackorderedLines ?? [];
     const channelPolicy = partialFillPolicyFor(
@@ -415,6 +433,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         validCodes: codes,
         capacityLeft,
         excludedCooperatives: excluded,
+        exclusionReasons,
         ranking,
         dayLoad,
         transitDaysOf,

@@ -66,6 +66,7 @@ export function buildQueryHandler(deps: QueryDeps) {
       at?: string;
       weights?: unknown;
       considered?: Array<{ sku: string; cooperativeId: string; outcome: string; reason: string }>;
+      partialFill?: { policy: string; outcome: string; detail: string };
     };
     const considered = explained.considered ?? [];
     let forCooperative: Record<string, unknown> | undefined;
@@ -78,7 +79,15 @@ export function buildQueryHandler(deps: QueryDeps) {
           ? `allocated to you: ${(mine.why as string[]).join('; ')}`
           : `allocated to you, then released: ${String(mine.releaseReason ?? 'released')}`
         : entries.length
-          ? entries.map((e) => `${e.sku}: ${e.reason}`).join('; ')
+          ? entries
+              .map((e) =>
+                // Planned for this cooperative, but the plan was not reserved (a `wait` policy
+                // backordered the whole order, or `reject` refused it): say so, not "chosen".
+                e.outcome === 'chosen'
+                  ? `${e.sku}: would have been chosen (${e.reason.replace(/^chosen: /, '')}), but nothing was reserved: ${explained.partialFill?.detail ?? String(head.statusReason ?? head.status)}`
+                  : `${e.sku}: ${e.reason}`,
+              )
+              .join('; ')
           : considered.length || head.status !== 'received'
             ? `not among the cooperatives shown: when the order was planned you had no eligible stock of ${skus}, or you ranked below those listed`
             : 'the order has not been planned yet';

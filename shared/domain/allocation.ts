@@ -72,6 +72,8 @@ export interface PlanContext {
   capacityLeft: ReadonlyMap<string, number>;
   /** Cooperatives excluded for this order (capacity exhausted, declined). */
   excludedCooperatives?: ReadonlySet<string>;
+  /** Why a cooperative is excluded, for the explanation; default: its capacity for the day is used up. */
+  exclusionReasons?: ReadonlyMap<string, string>;
   /** Ranking weights; DEFAULT_RANKING when absent. */
   ranking?: RankingConfig;
   /** Units packed so far on the pickup day and daily capacity, per cooperative (fair share). */
@@ -223,7 +225,8 @@ export function planAllocation(
             sku: line.sku,
             cooperativeId: c.cooperativeId,
             outcome: 'excluded',
-            reason: 'no pick/pack capacity left for the pickup day (or declined)',
+            reason:
+              ctx.exclusionReasons?.get(c.cooperativeId) ?? 'no pick/pack capacity left for the pickup day',
           });
         }
         continue;

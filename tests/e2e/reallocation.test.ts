@@ -323,3 +323,25 @@ test('npm run call signs a cooperative decline and reads the explanation, on the
   await expect(call('POST', path, '{}')).rejects.toThrow(/--as/);
   await expect(call('DELETE', path)).rejects.toThrow(/METHOD must be GET or POST/);
 });
+
+test('an export order the stock cannot fill whole waits (policy wait): the cooperative it would have gone to is told so, not "chosen"', async () => {
+  const orderId = await postOrder(order('WAIT-EXPLAIN-1', 35, true));
+  await runtime.drain();
+  const view = await allocationsOf(orderId);
+  expect(view.status).toBe('backordered');
+  const answers = await Promise.all(
+    ['htx-first', 'htx-second'].map(async (cooperativeId) => {
+      const body = (await (
+        await fetch(
+          `${runtime.url}/v1/orders/${orderId}/allocation-explanation?cooperativeId=${cooperativeId}`,
+        )
+      ).json()) as { forCooperative: { allocated: boolean; answer: string } };
+      return body.forCooperative;
+    }),
+  );
+  for (const a of answers) expect(a.allocated).toBe(false);
+  const planned = answers.filter((a) => a.answer.includes('would have been chosen'));
+  expect(planned.length).toBeGreaterThan(0);
+  for (const a of planned) expect(a.answer).toMatch(/nothing was reserved: policy wait/);
+  for (const a of answers) expect(a.answer).not.toMatch(/(^|; )LYCHEE-LN-3KG: chosen/);
+});

@@ -345,6 +345,32 @@ describe('planAllocation', () => {
   });
 });
 
+describe('planAllocation: why an excluded cooperative was passed over', () => {
+  it('names the reason it was given (a decline), and capacity by default', () => {
+    const candidates = [
+      batch({ cooperativeId: 'coop-declined', batchId: 'd', available: 5 }),
+      batch({ cooperativeId: 'coop-full', batchId: 'f', available: 5 }),
+      batch({ cooperativeId: 'coop-ok', batchId: 'o', available: 5 }),
+    ];
+    const plan = planAllocation(
+      [{ sku: SKU, quantity: 2 }],
+      candidates,
+      ctx({
+        excludedCooperatives: new Set(['coop-declined', 'coop-full']),
+        exclusionReasons: new Map([
+          ['coop-declined', 'its part of this order was released (declined: hết xe)'],
+        ]),
+      }),
+    );
+    expect(taken(plan)).toEqual(['coop-ok/o:2']);
+    const excluded = plan.considered.filter((c) => c.outcome === 'excluded');
+    expect(Object.fromEntries(excluded.map((c) => [c.cooperativeId, c.reason]))).toEqual({
+      'coop-declined': 'its part of this order was released (declined: hết xe)',
+      'coop-full': 'no pick/pack capacity left for the pickup day',
+    });
+  });
+});
+
 describe('classifyCancellation: F08 transaction cancelled for different reasons', () => {
   // The reservation transaction's items, in order: a batch decrement, the cooperative's capacity
   // for the day, the allocation put, then the order's status/version check.
