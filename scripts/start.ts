@@ -42,10 +42,10 @@ function qualityRows(r: HarvestReport): Array<[string, string | number]> {
   const l = q.lifecycle;
   const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
   return [
-    ['orders allocated (of those sent to allocation)', pct(q.allocatedShare)],
+    ['orders allocated, in full or in part (of those sent to allocation)', pct(q.allocatedShare)],
     [
-      'avg shelf life left at delivery',
-      `${q.avgShelfLifeDaysAtDeliveryFresh} days fresh lychee (domestic, ambient ${q.avgShelfLifeDaysAtDeliveryFreshByChain.domestic}; export, refrigerated ${q.avgShelfLifeDaysAtDeliveryFreshByChain.export}); ${q.avgShelfLifeDaysAtDelivery} all goods`,
+      'avg shelf life left at delivery, fresh lychee',
+      `domestic parcels (ambient) ${q.avgShelfLifeDaysAtDeliveryFreshByChain.domestic} days, export (refrigerated) ${q.avgShelfLifeDaysAtDeliveryFreshByChain.export} days; all fresh ${q.avgShelfLifeDaysAtDeliveryFresh}, all goods ${q.avgShelfLifeDaysAtDelivery}`,
     ],
     ['Gini of volume across cooperatives', q.giniVolume],
     ['Gini of volume ÷ capacity', q.giniUtilisation],
@@ -100,6 +100,8 @@ function render(r: HarvestReport): string {
       ['partially allocated', r.orders.partiallyAllocated],
       ['backordered', r.orders.backordered],
       ['rejected', r.orders.rejected],
+      ['cancelled', r.orders.cancelled],
+      ['expired (backorders that waited too long)', r.orders.byStatus.expired ?? 0],
       ['held for review', r.orders.review],
       ['export orders', r.orders.exportOrders],
     ]),

@@ -205,11 +205,20 @@ export function buildCommandHandler(deps: CommandDeps) {
       },
       now().toISOString(),
     );
-    if (!created && (batch.harvestedAt !== body.harvestedAt || batch.coldChain !== body.coldChain)) {
-      return json(409, {
-        message: `batch ${body.batchId} was already reported with other values; report a new batch id or adjust it`,
-        errors: [{ field: 'batchId', message: 'already used for another batch' }],
-      });
+    if (!created) {
+      // A resend must be the same report; different values under a used batch id would be lost.
+      const reported = (batch as { reportedQuantity?: number }).reportedQuantity ?? batch.quantity;
+      const differs = [
+        batch.harvestedAt !== body.harvestedAt && `harvestedAt ${batch.harvestedAt}`,
+        batch.coldChain !== body.coldChain && `coldChain ${batch.coldChain}`,
+        reported !== body.quantity && `quantity ${reported}`,
+      ].filter((d): d is string => Boolean(d));
+      if (differs.length) {
+        return json(409, {
+          message: `batch ${body.batchId} was already reported with ${differs.join(', ')}; a different report under the same batch id is refused: report a new batch id, or send a correction to …/stock/${body.batchId}/adjustments`,
+          errors: [{ field: 'batchId', message: 'already used for a batch reported with other values' }],
+        });
+      }
     }
     // Published on a resend too: if the first attempt stored the batch but died before
     // publishing, this is what gets the backorders moving (the consumer is idempotent).
@@ -256,8 +265,18 @@ export function buildCommandHandler(deps: CommandDeps) {
           errors: [{ field: 'delta', message: `at least ${-outcome.batch.available} allowed now` }],
           batch: batchView(outcome.batch),
         });
-      case 'duplicate':
+      case 'duplicate': {
+        const first = (
+          outcome.batch as { adjustments?: Array<{ adjustmentId: string; kind: string; delta: number }> }
+        ).adjustments?.find((a) => a.adjustmentId === body.adjustmentId);
+        if (first && (first.delta !== body.delta || first.kind !== body.kind)) {
+          return json(409, {
+            message: `adjustment ${body.adjustmentId} was already applied as ${first.kind} ${first.delta}; a different change under the same id is refused: use a new adjustmentId`,
+            errors: [{ field: 'adjustmentId', message: 'already used for another change' }],
+          });
+        }
         return json(200, { ...batchView(outcome.batch), duplicate: true });
+      }
       case 'adjusted':
         if (body.delta > 0) {
           await deps.publisher.publish([

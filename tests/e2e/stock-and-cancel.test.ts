@@ -139,6 +139,11 @@ test('a backordered order is filled when its cooperative reports stock with the 
     expiresAt: '2026-06-22T06:00:00+07:00',
   });
   expect((await cli(...args)).body).toMatchObject({ duplicate: true });
+  // The same batch id with another quantity is refused, not silently dropped.
+  const changed = await cli(...args.map((a) => (a === '6' ? '9' : a)));
+  expect(changed.status).toBe(409);
+  expect(changed.body).toMatchObject({ errors: [{ field: 'batchId' }] });
+  expect(String((changed.body as { message: string }).message)).toMatch(/already reported with quantity 6/);
   await runtime.drain();
 
   const view = await getJson(`/v1/orders/${orderId}`);
@@ -238,6 +243,10 @@ test('a spoilage write-off cannot take units reserved for orders (409); a smalle
   expect(tooMuch.body).toMatchObject({ batch: { available: 3, reserved: 7 } });
   expect((await adjust('-3', 'rot-b')).body).toMatchObject({ available: 0, quantity: 7, duplicate: false });
   expect((await adjust('-3', 'rot-b')).body).toMatchObject({ available: 0, duplicate: true });
+  // The same adjustment id with another change is refused.
+  const reused = await adjust('-2', 'rot-b');
+  expect(reused.status).toBe(409);
+  expect(reused.body).toMatchObject({ errors: [{ field: 'adjustmentId' }] });
 });
 
 test('F06 over HTTP: a portal cancels an order before it exists and after it is allocated; stock comes back once', async () => {

@@ -57,7 +57,14 @@ export class StockStore {
     batch: StockBatch,
     reportedAt: string,
   ): Promise<{ created: boolean; batch: StoredBatch }> {
-    const item = { ...stockBatchItem(batch), reserved: 0, available: batch.quantity, reportedAt };
+    // `reportedQuantity` stays as reported (adjustments change `quantity`): a resend is compared to it.
+    const item = {
+      ...stockBatchItem(batch),
+      reserved: 0,
+      available: batch.quantity,
+      reportedAt,
+      reportedQuantity: batch.quantity,
+    };
     try {
       await this.doc.send(
         new PutCommand({
