@@ -20,6 +20,10 @@ const base = {
 };
 
 export default {
+  // DynamoDB Local and the local runtime share 2 cores with whatever else runs (CI, other test
+  // files): 5 s per test is too tight for a test that starts a pipeline. Speed is measured by
+  // `npm run bench`, not by timeouts.
+  testTimeout: 60_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.test.ts'] },
