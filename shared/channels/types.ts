@@ -30,7 +30,13 @@ export type AdapterResult =
    * `eventErrors`: events of a batched webhook that could not be read (each field named); the good
    * events still go through and the provider is answered 200 (redelivery cannot fix them).
    */
-  | { kind: 'orders'; orders: RawOrder[]; ack?: DirectResponse; rowErrors?: RowError[]; eventErrors?: FieldIssue[] }
+  | {
+      kind: 'orders';
+      orders: RawOrder[];
+      ack?: DirectResponse;
+      rowErrors?: RowError[];
+      eventErrors?: FieldIssue[];
+    }
   /**
    * The provider cancelled these orders (TikTok/Shopee/Lazada status pushes, Haravan/Sapo
    * `orders/cancelled`): the edge publishes OrderCancelled for the id each order has or would have.

@@ -203,7 +203,8 @@ export const zaloAdapter: ChannelAdapter = {
         sentAt: Number(event.timestamp),
         field: 'message.text',
       });
-      if (order === undefined) return { kind: 'ignored', reason: 'Zalo text message with no order attempt in it' };
+      if (order === undefined)
+        return { kind: 'ignored', reason: 'Zalo text message with no order attempt in it' };
       return { kind: 'orders', orders: [order] };
     }
     if (event_name !== ZALO_ORDER_EVENT) return { kind: 'ignored', reason: `Zalo event ${event_name}` };

@@ -647,7 +647,9 @@ test('Messenger batch: one bad order form does not sink the good one (200, the b
   });
   const body = JSON.stringify({
     object: 'page',
-    entry: [{ id: page, time: clock().getTime(), messaging: [postback(good, 'm_b1'), postback(bad, 'm_b2')] }],
+    entry: [
+      { id: page, time: clock().getTime(), messaging: [postback(good, 'm_b1'), postback(bad, 'm_b2')] },
+    ],
   });
   const request = messengerRequest(body, runtime.secrets);
 
@@ -670,7 +672,9 @@ test('Messenger batch: one bad order form does not sink the good one (200, the b
   // Meta redelivers the batch: the good form is not stored twice, the answer is the same.
   const again = await send(request);
   expect(again.status).toBe(200);
-  expect(again.body.orders).toEqual([expect.objectContaining({ externalId: 'FB-BATCH-GOOD', duplicate: true })]);
+  expect(again.body.orders).toEqual([
+    expect.objectContaining({ externalId: 'FB-BATCH-GOOD', duplicate: true }),
+  ]);
   expect(await storedOrders('messenger', 'FB-BATCH-GOOD')).toHaveLength(1);
 });
 
@@ -886,7 +890,8 @@ describe('free-text chat orders over HTTP (Zalo user_send_text, Messenger text)'
   ])(
     'a vague order attempt (%s) is kept in review (uncertain_parse, no lines reserved), not dropped; redelivery dedupes',
     async (msgId, vague) => {
-      const encode = () => encodeZaloText(vague, runtime.secrets, clock(), { msgId, senderId: '591096110073612134' });
+      const encode = () =>
+        encodeZaloText(vague, runtime.secrets, clock(), { msgId, senderId: '591096110073612134' });
       const externalId = encode().externalIds[0] as string;
       const answer = await send(encode().request);
       expect(answer.status).toBe(201);

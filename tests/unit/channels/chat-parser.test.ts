@@ -121,7 +121,14 @@ describe('parseChatOrder: doubts instead of guesses', () => {
     expect(parsed.items).toEqual([]);
     expect(parsed.orderAttempt).toBe(false);
     expect(
-      chatMessageToOrder({ via: 'zalo', messageId: 'm1', senderId: '1', text, sentAt: 0, field: 'message.text' }),
+      chatMessageToOrder({
+        via: 'zalo',
+        messageId: 'm1',
+        senderId: '1',
+        text,
+        sentAt: 0,
+        field: 'message.text',
+      }),
     ).toBeUndefined();
   });
 
@@ -130,34 +137,31 @@ describe('parseChatOrder: doubts instead of guesses', () => {
     ['Đặt 10kg vải giao 1 Trần Phú, Hà Đông, HN 0912345678', '0912345678', '1 Trần Phú, Hà Đông, HN'],
     ['cho em vài hộp mật ong nhé', undefined, undefined],
     ['Đặt 10kg vải nhé shop', undefined, undefined],
-  ])(
-    'an order attempt with no item read surely goes to review with no lines: %s',
-    (text, phone, address) => {
-      const parsed = parseChatOrder(text);
-      expect(parsed.items).toEqual([]);
-      expect(parsed.orderAttempt).toBe(true);
-      const raw = chatMessageToOrder({
-        via: 'zalo',
-        messageId: 'm2',
-        senderId: '591096110073612134',
-        text,
-        sentAt: NOW.getTime(),
-        field: 'message.text',
-      });
-      expect(raw).toMatchObject({ channel: 'chat', lines: [], reviewReasons: ['uncertain_parse'] });
-      expect(raw?.buyer.phone || undefined).toBe(phone);
-      expect(raw?.buyer.address || undefined).toBe(address);
-      const { order, rejectReasons } = normaliseOrder(raw!, NOW);
-      expect(rejectReasons).toEqual([]);
-      expect(order.lines).toEqual([]);
-      expect(order.totalVnd).toBe(0);
-      expect(order.reviewReasons).toContain('uncertain_parse');
-      // The buyer's words are kept with the contact (personal data), not in the order's note.
-      expect(order.contact.chatText).toBe(text);
-      expect(order.note).toContain('no item could be read');
-      if (phone) expect(order.note).not.toContain(phone);
-    },
-  );
+  ])('an order attempt with no item read surely goes to review with no lines: %s', (text, phone, address) => {
+    const parsed = parseChatOrder(text);
+    expect(parsed.items).toEqual([]);
+    expect(parsed.orderAttempt).toBe(true);
+    const raw = chatMessageToOrder({
+      via: 'zalo',
+      messageId: 'm2',
+      senderId: '591096110073612134',
+      text,
+      sentAt: NOW.getTime(),
+      field: 'message.text',
+    });
+    expect(raw).toMatchObject({ channel: 'chat', lines: [], reviewReasons: ['uncertain_parse'] });
+    expect(raw?.buyer.phone || undefined).toBe(phone);
+    expect(raw?.buyer.address || undefined).toBe(address);
+    const { order, rejectReasons } = normaliseOrder(raw!, NOW);
+    expect(rejectReasons).toEqual([]);
+    expect(order.lines).toEqual([]);
+    expect(order.totalVnd).toBe(0);
+    expect(order.reviewReasons).toContain('uncertain_parse');
+    // The buyer's words are kept with the contact (personal data), not in the order's note.
+    expect(order.contact.chatText).toBe(text);
+    expect(order.note).toContain('no item could be read');
+    if (phone) expect(order.note).not.toContain(phone);
+  });
 
   it('only an unread chat order may have no lines: any other order without lines is refused', () => {
     const raw = chatMessageToOrder({
