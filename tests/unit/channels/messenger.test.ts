@@ -116,12 +116,12 @@ describe('Messenger adapter', () => {
     );
   });
 
-  it('ignores echoes, deliveries, reads, plain messages and postbacks that are not order forms', async () => {
+  it('ignores echoes, deliveries, reads, small talk and postbacks that are not order forms', async () => {
     const body = webhook(
-      event({ message: { mid: 'm_1', text: 'Shop ơi còn vải không?', is_echo: true } }),
+      event({ message: { mid: 'm_1', text: 'Cho mình 2 thùng vải thiều Lục Ngạn', is_echo: true } }),
       event({ delivery: { mids: ['m_1'], watermark: 1781490600000 } }),
       event({ read: { watermark: 1781490600000 } }),
-      event({ message: { mid: 'm_2', text: 'Cho mình 2 thùng vải thiều Lục Ngạn' } }),
+      event({ message: { mid: 'm_2', text: 'Shop ơi còn vải không?' } }),
       postback('GET_STARTED'),
     );
     await expect(
@@ -129,6 +129,18 @@ describe('Messenger adapter', () => {
     ).resolves.toEqual({
       kind: 'ignored',
       reason: 'no order form in this Messenger webhook',
+    });
+  });
+
+  it('a buyer text that is an order attempt with no box size is a chat order in review, not ignored', async () => {
+    const body = webhook(event({ message: { mid: 'm_2', text: 'Cho mình 2 thùng vải thiều Lục Ngạn' } }));
+    await expect(
+      messengerAdapter.handle(inbound(messengerRequest(body, secrets)), context()),
+    ).resolves.toMatchObject({
+      kind: 'orders',
+      orders: [
+        { channel: 'chat', externalId: 'messenger:m_2', lines: [], reviewReasons: ['uncertain_parse'] },
+      ],
     });
   });
 
