@@ -155,7 +155,7 @@ export function buildIngestHandler(deps: IngestDeps) {
       }
 
       const events: DomainEvent[] = [];
-      const single = result.orders.length === 1 && !result.rowErrors;
+      const single = result.orders.length === 1 && !result.rowErrors && !result.eventErrors;
       if (single) {
         const ingested = await ingestOne(result.orders[0] as RawOrder, request, correlationId, events);
         await deps.publisher.publish(events);
@@ -189,10 +189,17 @@ export function buildIngestHandler(deps: IngestDeps) {
         accepted: accepted.length,
         rejectedRows: result.rowErrors?.length ?? 0,
         invalidOrders: orderErrors.length,
+        // Field paths and fixed wording only: no value from the payload (no personal data).
+        invalidEvents: result.eventErrors?.map((e) => `${e.field} ${e.message}`),
       });
       return result.ack
         ? answer(result.ack)
-        : json(200, { orders: accepted, rowErrors: result.rowErrors ?? [], orderErrors });
+        : json(200, {
+            orders: accepted,
+            rowErrors: result.rowErrors ?? [],
+            orderErrors,
+            ...(result.eventErrors ? { eventErrors: result.eventErrors } : {}),
+          });
     } catch (error) {
       if (!(error instanceof ValidationError)) {
         deps.logger.warn('ingest failed', { route, error: error as Error });

@@ -153,13 +153,20 @@ function deliveriesFor(
           orders: 1,
         });
         break;
-      default:
+      case 'portal':
         deliveries.push({
-          channel: order.channel,
+          channel: 'portal',
           encode: (now) => encodePortal(order, secrets, now),
           times,
           orders: 1,
         });
+        break;
+      default: {
+        // Every channel needs its own case: a new channel without one is a compile error here,
+        // not an order silently sent through the portal API.
+        const unhandled: never = order.channel;
+        throw new Error(`no delivery for channel ${String(unhandled)}`);
+      }
     }
   }
   flushSheet('postmart');

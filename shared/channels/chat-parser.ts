@@ -39,6 +39,12 @@ export interface ChatParse {
   confidence: number;
   /** Why the confidence is below 1, in plain words (no personal data). */
   doubts: string[];
+  /**
+   * The message looks like an attempt to order (a phone number, an address with a house or street
+   * number, or an order verb / product word with a count): when no item can be read, it still goes
+   * to a person instead of being dropped. Small talk has none of these signals.
+   */
+  orderAttempt: boolean;
 }
 
 const NUMBER_WORDS: Record<string, number> = {
@@ -87,6 +93,17 @@ const UNIT_WITHOUT_COUNT = new RegExp(
 /** `10kg vải` / `5 cân vải`: a weight with no box count. */
 const WEIGHT_ONLY = /(?:^|[^\p{L}\d])(\d{1,3})\s*(?:kg|ky|ki|can)\s+(?:vai|lychee)/u;
 const SIZE = /(\d{1,2})\s*(?:kg|ky|ki|can)(?![\p{L}])/u;
+/** An order verb: "đặt", "lấy", "mua", "order", "ship", "gửi", "cho mình/em/tôi". */
+const ORDER_VERB = /(?:^|[^\p{L}])(?:dat|lay|mua|order|ship|gui|cho\s+(?:minh|em|toi|chi|anh))(?![\p{L}])/u;
+/** A product word: "vải", "lychee", "mật ong", "mì/miến Chũ", "gà đồi". */
+const PRODUCT_WORD = /(?:^|[^\p{L}])(?:vai|lychee|mat ong|mi chu|mien chu|ga doi)(?![\p{L}])/u;
+/** A count with a unit ("2 thùng", "vài hộp", "hai chai"). */
+const COUNT_WITH_UNIT = new RegExp(`(?:^|[^\\p{L}\\d])${QUANTITY}\\s*${UNIT}(?![\\p{L}])`, 'u');
+/** A count with a unit or a weight ("2 thùng", "10kg", "5 cân"). */
+const COUNT_OR_WEIGHT = new RegExp(
+  `(?:^|[^\\p{L}\\d])(?:${QUANTITY}\\s*${UNIT}|\\d{1,3}\\s*(?:kg|ky|ki|can))(?![\\p{L}])`,
+  'u',
+);
 
 /** Where the address starts: "giao (tới/đến/về) …", "gửi (về) …", "ship …", "địa chỉ:", "đc:". */
 const ADDRESS_START =
@@ -244,7 +261,21 @@ export function parseChatOrder(message: string): ChatParse {
     if (value !== '' && value.length <= 60) name = value;
   }
 
-  const result: ChatParse = { items, confidence: Math.round(confidence * 100) / 100, doubts };
+  // An order attempt: a phone number (a digit run, not just the word "sđt"), an address that has a
+  // number in it, an order verb with a count or weight, or a product word with a count and unit.
+  // "Shop ơi còn vải không?", "giá vải 5kg bao nhiêu?" or "cảm ơn shop" have none of these.
+  const orderAttempt =
+    phoneRun !== undefined ||
+    (address !== undefined && /\d/u.test(address)) ||
+    (ORDER_VERB.test(folded) && COUNT_OR_WEIGHT.test(folded)) ||
+    (PRODUCT_WORD.test(folded) && COUNT_WITH_UNIT.test(folded));
+
+  const result: ChatParse = {
+    items,
+    confidence: Math.round(confidence * 100) / 100,
+    doubts,
+    orderAttempt,
+  };
   if (phone !== undefined) result.phone = phone;
   if (address !== undefined) result.address = address;
   if (name !== undefined) result.name = name;
@@ -265,14 +296,18 @@ export interface ChatMessage {
 }
 
 /**
- * A chat message as an order of channel `chat`, or undefined when no item can be read at all
- * (small talk, a question, or an order too vague to hold: the buyer is answered in the chat). An
- * order read with doubts keeps its lines at list price and goes to review (`uncertain_parse`); the
- * note says why, without repeating the buyer's personal data.
+ * A chat message as an order of channel `chat`, or undefined when it is not an order attempt at
+ * all (small talk, a question: no phone number, no address, no count of something to buy). An
+ * order read with doubts keeps its lines at list price and goes to review (`uncertain_parse`); an
+ * order attempt from which no item can be read with certainty ("vài thùng vải", "10kg vải") also
+ * goes to review, with no lines: nothing is guessed and nothing is reserved (a review order never
+ * reaches allocation). The note says why, without repeating the buyer's personal data; the buyer's
+ * own words are kept for the operator in the contact (`buyer.chatText`, the personal-data item) and
+ * are never logged. Nobody answers the buyer in the chat (no reply port yet): the operator does.
  */
 export function chatMessageToOrder(message: ChatMessage): RawOrder | undefined {
   const parsed = parseChatOrder(message.text);
-  if (parsed.items.length === 0) return undefined;
+  if (parsed.items.length === 0 && !parsed.orderAttempt) return undefined;
   const { lines } = linesAtListPrice(
     parsed.items.map((item) => ({ sku: item.sku, qty: item.quantity, field: message.field })),
   );
@@ -285,6 +320,7 @@ export function chatMessageToOrder(message: ChatMessage): RawOrder | undefined {
       name: parsed.name ?? `Khách ${platform} …${message.senderId.slice(-4)}`,
       phone: parsed.phone ?? '',
       address: parsed.address ?? '',
+      chatText: message.text,
     },
     lines,
     paymentMethod: 'cod',
@@ -293,6 +329,8 @@ export function chatMessageToOrder(message: ChatMessage): RawOrder | undefined {
         ? `Chat order via ${platform} (read with confidence ${parsed.confidence})`
         : `Chat order via ${platform}, confidence ${parsed.confidence}: ${parsed.doubts.join('; ')}`,
   };
-  if (parsed.confidence < CHAT_CONFIDENCE_THRESHOLD) order.reviewReasons = ['uncertain_parse'];
+  if (parsed.confidence < CHAT_CONFIDENCE_THRESHOLD || lines.length === 0) {
+    order.reviewReasons = ['uncertain_parse'];
+  }
   return order;
 }

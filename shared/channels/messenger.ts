@@ -9,7 +9,8 @@
  *
  * `entry[].messaging[]` events: echoes, deliveries and reads are ignored. A plain text message from a
  * buyer goes through the chat parser (chat-parser.ts): an order of channel `chat` keyed on
- * `messenger:<mid>`, in review when the parse is uncertain, nothing when no item can be read. A
+ * `messenger:<mid>`, in review when the parse is uncertain (with no lines when an order attempt
+ * has no item that can be read surely), nothing for small talk. A
  * postback whose `payload` is our page's order form creates an order. The form (sent by the page's "Đặt hàng" button / webview)
  * is a JSON string:
  *
@@ -20,11 +21,15 @@
  *
  * Prices come from the catalogue's list price (the page sells at list price). The dedupe key is the
  * form `ref`, or the postback `mid` when the form has none. One webhook may batch several entries
- * and postbacks; one bad order form fails the delivery with every bad field named.
+ * and postbacks: each event stands alone. The good ones are stored; a bad order form (or a text
+ * with no `mid`) is reported in `eventErrors` with every bad field named, and the delivery is still
+ * acknowledged with 200, because Meta would redeliver the same batch forever and retrying cannot
+ * fix a bad form. A bad signature or a body that is not a page webhook still fails the whole
+ * request (401 / 400).
  */
 import { z } from 'zod';
 import type { RawOrder } from '../domain/order.js';
-import { type FieldIssue, InvalidSignatureError, ValidationError } from '../errors.js';
+import { type FieldIssue, InvalidSignatureError } from '../errors.js';
 import { linesAtListPrice } from './catalogue-lines.js';
 import { chatMessageToOrder } from './chat-parser.js';
 import { parseJsonLossless, readJsonBody } from './json.js';
@@ -186,8 +191,9 @@ export const messengerAdapter: ChannelAdapter = {
         if (order !== undefined) orders.push(order);
       });
     });
-    if (issues.length > 0) throw new ValidationError(issues);
-    if (orders.length === 0) return { kind: 'ignored', reason: 'no order form in this Messenger webhook' };
-    return { kind: 'orders', orders };
+    if (orders.length === 0 && issues.length === 0) {
+      return { kind: 'ignored', reason: 'no order form in this Messenger webhook' };
+    }
+    return issues.length > 0 ? { kind: 'orders', orders, eventErrors: issues } : { kind: 'orders', orders };
   },
 };

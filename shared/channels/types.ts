@@ -4,6 +4,7 @@
  * `RawOrder`s. Shared normalisation (shared/domain/normalise-order.ts) does the rest.
  */
 import type { Channel, RawOrder } from '../domain/order.js';
+import type { FieldIssue } from '../errors.js';
 
 /** An HTTP request as the edge received it. `rawBody` is exactly the bytes on the wire. */
 export interface InboundRequest {
@@ -24,8 +25,18 @@ export interface DirectResponse {
 }
 
 export type AdapterResult =
-  /** Orders to ingest. `ack` overrides the default 2xx JSON answer (e.g. Shopee wants an empty body). */
-  | { kind: 'orders'; orders: RawOrder[]; ack?: DirectResponse; rowErrors?: RowError[] }
+  /**
+   * Orders to ingest. `ack` overrides the default 2xx JSON answer (e.g. Shopee wants an empty body).
+   * `eventErrors`: events of a batched webhook that could not be read (each field named); the good
+   * events still go through and the provider is answered 200 (redelivery cannot fix them).
+   */
+  | {
+      kind: 'orders';
+      orders: RawOrder[];
+      ack?: DirectResponse;
+      rowErrors?: RowError[];
+      eventErrors?: FieldIssue[];
+    }
   /**
    * The provider cancelled these orders (TikTok/Shopee/Lazada status pushes, Haravan/Sapo
    * `orders/cancelled`): the edge publishes OrderCancelled for the id each order has or would have.

@@ -23,8 +23,11 @@
  * refused naming `info.order` (guessing would ship the wrong produce).
  * Dedupe key: `msg_id` when the event has one, else `${sender.id}:${timestamp}`.
  * `user_send_text` (a free-text message to the OA) goes through the chat parser (chat-parser.ts):
- * an order of channel `chat` keyed on `zalo:<message.msg_id>`, in review when the parse is
- * uncertain; a message with no readable item is acknowledged and ignored.
+ * an order of channel `chat` keyed on `zalo:<message.msg_id>`, in review (`uncertain_parse`) when the
+ * parse is uncertain, including an order attempt from which no item can be read surely (then with
+ * no lines); small talk with no order signal is acknowledged and ignored.
+ * Zalo sends one event per request (no batch), so a bad form fails that one delivery with a 400
+ * naming the field; a Messenger webhook can batch several events, which are handled one by one.
  * Other events (follow, user_send_image, …) are acknowledged and ignored.
  */
 import { z } from 'zod';
@@ -200,7 +203,8 @@ export const zaloAdapter: ChannelAdapter = {
         sentAt: Number(event.timestamp),
         field: 'message.text',
       });
-      if (order === undefined) return { kind: 'ignored', reason: 'Zalo text message with no order in it' };
+      if (order === undefined)
+        return { kind: 'ignored', reason: 'Zalo text message with no order attempt in it' };
       return { kind: 'orders', orders: [order] };
     }
     if (event_name !== ZALO_ORDER_EVENT) return { kind: 'ignored', reason: `Zalo event ${event_name}` };

@@ -103,20 +103,27 @@ const HOURLY: readonly number[] = [
   1.55, 1.8, 1.9, 1.45, 0.75,
 ];
 
-/** Outside the flash sale. Haravan and Sapo shops send their own orders/create webhooks. */
-const CHANNEL_WEIGHTS: ReadonlyArray<readonly [Channel, number]> = [
-  ['portal', 12],
-  ['tiktok', 16],
-  ['shopee', 22],
-  ['lazada', 6],
-  ['messenger', 9],
-  ['zalo', 9],
-  ['postmart', 8],
-  ['voso', 8],
-  ['haravan', 3],
-  ['sapo', 3],
-  ['chat', 1.5],
-];
+/**
+ * Outside the flash sale. Haravan and Sapo shops send their own orders/create webhooks. Every
+ * channel must have a weight (`satisfies`: a new channel without one is a compile error, not a
+ * channel that silently gets no orders); the key order is the draw order, keep it stable.
+ */
+const CHANNEL_WEIGHT = {
+  portal: 12,
+  tiktok: 16,
+  shopee: 22,
+  lazada: 6,
+  messenger: 9,
+  zalo: 9,
+  postmart: 8,
+  voso: 8,
+  haravan: 3,
+  sapo: 3,
+  chat: 1.5,
+} as const satisfies Record<Channel, number>;
+const CHANNEL_WEIGHTS: ReadonlyArray<readonly [Channel, number]> = Object.entries(CHANNEL_WEIGHT) as Array<
+  [Channel, number]
+>;
 
 /** How much more often than average a channel's input is messy (typed by hand, free text). */
 const MESS_FACTOR: Readonly<Record<Channel, number>> = {

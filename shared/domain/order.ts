@@ -70,6 +70,8 @@ export interface RawOrder {
     name: string;
     phone: string;
     address: string | RawAddressParts;
+    /** A free-text chat order: the buyer's own words, kept for the operator (personal data). */
+    chatText?: string;
   };
   lines: RawOrderLine[];
   shippingFee?: number | string;
@@ -104,6 +106,8 @@ export interface BuyerContact {
   street?: string;
   addressRaw: string;
   legacyAddress?: { wardName?: string; districtName?: string; provinceName?: string; wardCode?: string };
+  /** A free-text chat order: the buyer's own message, for the person who reviews it. */
+  chatText?: string;
 }
 
 export type ReviewReason =

@@ -55,6 +55,7 @@ interface AnswerBody {
   status?: string;
   orders?: Array<{ orderId: string; externalId: string; duplicate: boolean }>;
   rowErrors?: Array<{ row: number; field: string; label?: string }>;
+  eventErrors?: Array<{ field: string; message: string }>;
   errors?: Array<{ field: string; label?: string; message: string }>;
 }
 
@@ -263,6 +264,8 @@ const CASES: ChannelCase[] = [
   {
     sample: 'messenger',
     channel: 'messenger',
+    // Not a page webhook Meta sends (an event without its timestamp): the whole request is refused.
+    // A bad order form inside a good webhook is a 200 naming it (see "Messenger batch" below).
     malformed: () =>
       messengerRequest(
         JSON.stringify({
@@ -275,7 +278,6 @@ const CASES: ChannelCase[] = [
                 {
                   sender: { id: '6001' },
                   recipient: { id: '104857392018475' },
-                  timestamp: 1781490600000,
                   postback: {
                     title: 'Đặt hàng',
                     payload: JSON.stringify({
@@ -293,7 +295,7 @@ const CASES: ChannelCase[] = [
         }),
         runtime.secrets,
       ),
-    field: 'entry[0].messaging[0].postback.payload.phone',
+    field: 'entry[0].messaging[0].timestamp',
   },
   {
     sample: 'zalo',
@@ -626,6 +628,56 @@ describe('F12 idempotency key missing for one channel', () => {
   });
 });
 
+test('Messenger batch: one bad order form does not sink the good one (200, the bad one named by its path)', async () => {
+  const page = '104857392018475';
+  const good = {
+    form: 'order',
+    ref: 'FB-BATCH-GOOD',
+    name: 'Phạm Minh Châu',
+    phone: '0988 111 222',
+    address: '25/3 Nguyễn Văn Cừ, Phường Bồ Đề, Hà Nội',
+    items: [{ sku: 'LYCHEE-LN-5KG', qty: 2 }],
+  };
+  const { phone: _, ...bad } = { ...good, ref: 'FB-BATCH-BAD' };
+  const postback = (payload: unknown, mid: string) => ({
+    sender: { id: '3364324066055701' },
+    recipient: { id: page },
+    timestamp: clock().getTime(),
+    postback: { title: 'Đặt hàng', payload: JSON.stringify(payload), mid },
+  });
+  const body = JSON.stringify({
+    object: 'page',
+    entry: [
+      { id: page, time: clock().getTime(), messaging: [postback(good, 'm_b1'), postback(bad, 'm_b2')] },
+    ],
+  });
+  const request = messengerRequest(body, runtime.secrets);
+
+  // A bad signature still refuses the whole request.
+  expect((await send(request, flipByte(request.body))).status).toBe(401);
+  expect(await storedOrders('messenger', 'FB-BATCH-GOOD')).toHaveLength(0);
+
+  const first = await send(request);
+  expect(first.status).toBe(200);
+  expect(first.body.orders).toEqual([
+    expect.objectContaining({ externalId: 'FB-BATCH-GOOD', duplicate: false, status: 'received' }),
+  ]);
+  expect(first.body.eventErrors).toEqual([
+    { field: 'entry[0].messaging[1].postback.payload.phone', message: 'is missing' },
+  ]);
+  expect(first.text).not.toContain('0988');
+  expect(await storedOrders('messenger', 'FB-BATCH-GOOD')).toHaveLength(1);
+  expect(await storedOrders('messenger', 'FB-BATCH-BAD')).toHaveLength(0);
+
+  // Meta redelivers the batch: the good form is not stored twice, the answer is the same.
+  const again = await send(request);
+  expect(again.status).toBe(200);
+  expect(again.body.orders).toEqual([
+    expect.objectContaining({ externalId: 'FB-BATCH-GOOD', duplicate: true }),
+  ]);
+  expect(await storedOrders('messenger', 'FB-BATCH-GOOD')).toHaveLength(1);
+});
+
 test('F13 Messenger: the HMAC is checked over the raw \\uXXXX bytes; a re-serialised body is refused', async () => {
   const sample = loadSample('messenger');
   expect(sample.body).toContain('\\u1ea1'); // "Lục Ngạn" escaped as Meta sends it
@@ -830,6 +882,46 @@ describe('free-text chat orders over HTTP (Zalo user_send_text, Messenger text)'
     expect(answer.status).toBe(201);
     expect(answer.body.status).toBe('review');
     expect((await getOrder(answer.body.orderId ?? '')).body.reviewReasons).toContain('uncertain_parse');
+  });
+
+  it.each([
+    ['c0ffee03', 'vài thùng vải 5kg giao 3 Lê Lợi, Bắc Giang, sđt 0912345678'],
+    ['c0ffee04', 'Đặt 10kg vải giao 1 Trần Phú, Hà Đông, HN 0912345678'],
+  ])(
+    'a vague order attempt (%s) is kept in review (uncertain_parse, no lines reserved), not dropped; redelivery dedupes',
+    async (msgId, vague) => {
+      const encode = () =>
+        encodeZaloText(vague, runtime.secrets, clock(), { msgId, senderId: '591096110073612134' });
+      const externalId = encode().externalIds[0] as string;
+      const answer = await send(encode().request);
+      expect(answer.status).toBe(201);
+      expect(answer.body).toMatchObject({ orderId: orderIdFor('chat', externalId), status: 'review' });
+      const view = (await getOrder(answer.body.orderId ?? '')).body;
+      expect(view.status).toBe('review');
+      expect(view.reviewReasons).toContain('uncertain_parse');
+      expect(view.lines).toEqual([]);
+      expect(JSON.stringify(view)).not.toContain('0912');
+      // The buyer's own words are kept for the operator, with the contact (personal data item).
+      expect((await contactOf(answer.body.orderId ?? '')).chatText).toBe(vague);
+      const [stored] = await storedOrders('chat', externalId);
+      expect(JSON.stringify(stored)).not.toContain('0912');
+
+      const again = await send(encode().request);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ orderId: answer.body.orderId, duplicate: true, status: 'review' });
+      expect(await storedOrders('chat', externalId)).toHaveLength(1);
+    },
+  );
+
+  it('small talk with no order signal is still acknowledged and ignored', async () => {
+    const answer = await send(
+      encodeZaloText('Shop ơi còn vải không ạ?', runtime.secrets, clock(), {
+        msgId: 'c0ffee05',
+        senderId: '591096110073612134',
+      }).request,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain('"ignored":true');
   });
 
   it('a Zalo text without message.msg_id gets a 400 naming it (no dedupe key: F12)', async () => {

@@ -56,6 +56,7 @@ describe('parseChatOrder: phone, address, name', () => {
       address: '12 Nguyễn Trãi, Thanh Xuân, HN',
       confidence: 1,
       doubts: [],
+      orderAttempt: true,
     });
   });
 
@@ -108,18 +109,71 @@ describe('parseChatOrder: doubts instead of guesses', () => {
     expect(items('Cho em hai thùng vải 5kg giao 3 Lê Lợi, sđt 0912345678')).toEqual(['2x LYCHEE-LN-5KG']);
   });
 
-  it('finds no order in small talk', () => {
-    expect(parseChatOrder('Shop ơi còn vải không ạ?').items).toEqual([]);
+  it.each([
+    'Shop ơi còn vải không ạ?',
+    'Giá bao nhiêu vậy shop?',
+    'giá vải 5kg bao nhiêu?',
+    'Cảm ơn shop nhiều nhé',
+    'Cho mình hỏi sđt của shop với',
+    'Mùa vải năm nay bao giờ có hàng?',
+  ])('small talk with no order signal stays ignored: %s', (text) => {
+    const parsed = parseChatOrder(text);
+    expect(parsed.items).toEqual([]);
+    expect(parsed.orderAttempt).toBe(false);
     expect(
       chatMessageToOrder({
         via: 'zalo',
         messageId: 'm1',
         senderId: '1',
-        text: 'Giá bao nhiêu vậy shop?',
+        text,
         sentAt: 0,
         field: 'message.text',
       }),
     ).toBeUndefined();
+  });
+
+  it.each([
+    ['vài thùng vải 5kg giao 3 Lê Lợi, Bắc Giang, sđt 0912345678', '0912345678', '3 Lê Lợi, Bắc Giang'],
+    ['Đặt 10kg vải giao 1 Trần Phú, Hà Đông, HN 0912345678', '0912345678', '1 Trần Phú, Hà Đông, HN'],
+    ['cho em vài hộp mật ong nhé', undefined, undefined],
+    ['Đặt 10kg vải nhé shop', undefined, undefined],
+  ])('an order attempt with no item read surely goes to review with no lines: %s', (text, phone, address) => {
+    const parsed = parseChatOrder(text);
+    expect(parsed.items).toEqual([]);
+    expect(parsed.orderAttempt).toBe(true);
+    const raw = chatMessageToOrder({
+      via: 'zalo',
+      messageId: 'm2',
+      senderId: '591096110073612134',
+      text,
+      sentAt: NOW.getTime(),
+      field: 'message.text',
+    });
+    expect(raw).toMatchObject({ channel: 'chat', lines: [], reviewReasons: ['uncertain_parse'] });
+    expect(raw?.buyer.phone || undefined).toBe(phone);
+    expect(raw?.buyer.address || undefined).toBe(address);
+    const { order, rejectReasons } = normaliseOrder(raw!, NOW);
+    expect(rejectReasons).toEqual([]);
+    expect(order.lines).toEqual([]);
+    expect(order.totalVnd).toBe(0);
+    expect(order.reviewReasons).toContain('uncertain_parse');
+    // The buyer's words are kept with the contact (personal data), not in the order's note.
+    expect(order.contact.chatText).toBe(text);
+    expect(order.note).toContain('no item could be read');
+    if (phone) expect(order.note).not.toContain(phone);
+  });
+
+  it('only an unread chat order may have no lines: any other order without lines is refused', () => {
+    const raw = chatMessageToOrder({
+      via: 'zalo',
+      messageId: 'm3',
+      senderId: '1',
+      text: 'Đặt 10kg vải giao 1 Trần Phú, Hà Đông, HN 0912345678',
+      sentAt: NOW.getTime(),
+      field: 'message.text',
+    });
+    expect(() => normaliseOrder({ ...raw!, reviewReasons: [] }, NOW)).toThrow('the order has no items');
+    expect(() => normaliseOrder({ ...raw!, channel: 'zalo' }, NOW)).toThrow('the order has no items');
   });
 });
 

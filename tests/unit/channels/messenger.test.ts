@@ -5,7 +5,7 @@ import {
   toMetaWireJson,
 } from '../../../shared/channels/encoders.js';
 import { messengerAdapter } from '../../../shared/channels/messenger.js';
-import { InvalidSignatureError, ValidationError } from '../../../shared/errors.js';
+import { InvalidSignatureError } from '../../../shared/errors.js';
 import { context, inbound, loadSample, NOW, secrets, tampered, thrown } from './fixtures.js';
 
 const sample = loadSample('messenger');
@@ -116,12 +116,12 @@ describe('Messenger adapter', () => {
     );
   });
 
-  it('ignores echoes, deliveries, reads, plain messages and postbacks that are not order forms', async () => {
+  it('ignores echoes, deliveries, reads, small talk and postbacks that are not order forms', async () => {
     const body = webhook(
-      event({ message: { mid: 'm_1', text: 'Shop ơi còn vải không?', is_echo: true } }),
+      event({ message: { mid: 'm_1', text: 'Cho mình 2 thùng vải thiều Lục Ngạn', is_echo: true } }),
       event({ delivery: { mids: ['m_1'], watermark: 1781490600000 } }),
       event({ read: { watermark: 1781490600000 } }),
-      event({ message: { mid: 'm_2', text: 'Cho mình 2 thùng vải thiều Lục Ngạn' } }),
+      event({ message: { mid: 'm_2', text: 'Shop ơi còn vải không?' } }),
       postback('GET_STARTED'),
     );
     await expect(
@@ -129,6 +129,18 @@ describe('Messenger adapter', () => {
     ).resolves.toEqual({
       kind: 'ignored',
       reason: 'no order form in this Messenger webhook',
+    });
+  });
+
+  it('a buyer text that is an order attempt with no box size is a chat order in review, not ignored', async () => {
+    const body = webhook(event({ message: { mid: 'm_2', text: 'Cho mình 2 thùng vải thiều Lục Ngạn' } }));
+    await expect(
+      messengerAdapter.handle(inbound(messengerRequest(body, secrets)), context()),
+    ).resolves.toMatchObject({
+      kind: 'orders',
+      orders: [
+        { channel: 'chat', externalId: 'messenger:m_2', lines: [], reviewReasons: ['uncertain_parse'] },
+      ],
     });
   });
 
@@ -154,14 +166,18 @@ describe('Messenger adapter', () => {
     expect(result.kind === 'orders' && result.orders[0]?.externalId).toBe('m_AbC123');
   });
 
-  it('fails clearly when neither ref nor mid can key the order (F12)', async () => {
+  /** The adapter's answer for a webhook whose forms are all bad: no order, every bad field named. */
+  async function eventErrors(body: string) {
+    const result = await messengerAdapter.handle(inbound(messengerRequest(body, secrets)), context());
+    if (result.kind !== 'orders') throw new Error(`expected orders, got ${result.kind}`);
+    expect(result.orders).toEqual([]);
+    return result.eventErrors ?? [];
+  }
+
+  it('reports clearly when neither ref nor mid can key the order (F12)', async () => {
     const { ref: _, ...noRef } = form;
     const body = webhook(event({ postback: { title: 'Đặt hàng', payload: JSON.stringify(noRef) } }));
-    const error = await thrown(() =>
-      messengerAdapter.handle(inbound(messengerRequest(body, secrets)), context()),
-    );
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).issues).toEqual([
+    expect(await eventErrors(body)).toEqual([
       expect.objectContaining({ field: 'entry[0].messaging[0].postback.payload.ref' }),
     ]);
   });
@@ -175,24 +191,38 @@ describe('Messenger adapter', () => {
         { sku: 'LYCHEE-LN-5KG', qty: 0 },
       ],
     };
-    const body = webhook(postback(bad));
-    const error = await thrown(() =>
-      messengerAdapter.handle(inbound(messengerRequest(body, secrets)), context()),
-    );
-    expect((error as ValidationError).issues.map((i) => i.field)).toEqual([
+    expect((await eventErrors(webhook(postback(bad)))).map((i) => i.field)).toEqual([
       'entry[0].messaging[0].postback.payload.phone',
       'entry[0].messaging[0].postback.payload.items[1].qty',
     ]);
     const unknown = webhook(postback({ ...form, items: [{ sku: 'DURIAN-1KG', qty: 1 }] }));
-    const error2 = await thrown(() =>
-      messengerAdapter.handle(inbound(messengerRequest(unknown, secrets)), context()),
-    );
-    expect((error2 as ValidationError).issues).toEqual([
+    expect(await eventErrors(unknown)).toEqual([
       {
         field: 'entry[0].messaging[0].postback.payload.items[0].sku',
         message: '"DURIAN-1KG" is not a product code in our catalogue',
       },
     ]);
+  });
+
+  it('keeps the good forms of a batch and reports the bad one by its path (one bad form does not sink the rest)', async () => {
+    const { phone: _, ...noPhone } = form;
+    const body = webhook(postback(form, 'm_good'), postback({ ...noPhone, ref: 'FB-FORM-BAD' }, 'm_bad'));
+    const result = await messengerAdapter.handle(inbound(messengerRequest(body, secrets)), context());
+    expect(result.kind).toBe('orders');
+    if (result.kind !== 'orders') return;
+    expect(result.orders.map((o) => o.externalId)).toEqual(['FB-FORM-1']);
+    expect(result.eventErrors).toEqual([
+      { field: 'entry[0].messaging[1].postback.payload.phone', message: 'is missing' },
+    ]);
+  });
+
+  it('still refuses the whole batch when the signature does not match', async () => {
+    const { phone: _, ...noPhone } = form;
+    const body = webhook(postback(form, 'm_good'), postback({ ...noPhone, ref: 'FB-FORM-BAD' }, 'm_bad'));
+    const error = await thrown(() =>
+      messengerAdapter.handle(tampered(inbound(messengerRequest(body, secrets))), context()),
+    );
+    expect(error).toBeInstanceOf(InvalidSignatureError);
   });
 
   describe('GET handshake', () => {

@@ -87,6 +87,18 @@ describe('Zalo OA adapter (POST /v1/webhooks/zalo)', () => {
     await expect(zaloAdapter.handle(late, context())).resolves.toMatchObject({ kind: 'orders' });
   });
 
+  it('a user_send_text order attempt with no item read surely is an order in review, not ignored', async () => {
+    const payload = {
+      ...submitInfo({ event_name: 'user_send_text' }),
+      message: { msg_id: 'abd', text: 'vài thùng vải 5kg giao 3 Lê Lợi, Bắc Giang, sđt 0912345678' },
+    };
+    const result = await zaloAdapter.handle(signed(payload), context());
+    expect(result).toMatchObject({
+      kind: 'orders',
+      orders: [{ channel: 'chat', externalId: 'zalo:abd', lines: [], reviewReasons: ['uncertain_parse'] }],
+    });
+  });
+
   it('ignores a user_send_text message with no order in it (small talk, a question)', async () => {
     const payload = {
       ...submitInfo({ event_name: 'user_send_text' }),
@@ -94,7 +106,7 @@ describe('Zalo OA adapter (POST /v1/webhooks/zalo)', () => {
     };
     await expect(zaloAdapter.handle(signed(payload), context())).resolves.toEqual({
       kind: 'ignored',
-      reason: 'Zalo text message with no order in it',
+      reason: 'Zalo text message with no order attempt in it',
     });
   });
 
