@@ -24,6 +24,12 @@
  * naming each row and field (`row 3: quantity`). An order with a bad row is held
  * back whole: importing it without that line would ship an incomplete order, and the fixed file
  * would then be deduplicated away. A file lacking a required column is refused, naming the column.
+ *
+ * Rows are checked cell by cell with the canonical rules (quantity 1..100,000, money bounds, dates;
+ * normalise-order.ts), then each grouped order as a whole (`checkOrderFields`), whose errors are
+ * mapped back to the row and header they came from. Rows of one order that disagree on an
+ * order-level cell (recipient, phone, address, date, payment), or repeat another row cell for cell
+ * (an export pasted twice would double the quantity), hold the order back naming the rows.
  */
 import type { Channel, RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
 import {
