@@ -46,9 +46,9 @@ export interface IngestedOrder {
   status: OrderStatus;
   duplicate: boolean;
   /**
-   * On a duplicate: whether the resent content (lines, buyer, destination) differs from what was
-   * stored at first ingest. Changes are never applied; absent when the stored order predates
-   * fingerprints.
+   * On a duplicate whose resent content (lines, prices, buyer, destination) differs from what was
+   * stored at first ingest: true, with `message`. Changes are never applied. Absent on an identical
+   * redelivery (the answer stays as it was) and when the stored order predates fingerprints.
    */
   changed?: boolean;
   message?: string;
@@ -126,9 +126,10 @@ export function buildIngestHandler(deps: IngestDeps) {
       orderId: record.orderId,
       status: record.status,
       duplicate: !saved.created,
-      ...(changed !== undefined ? { changed } : {}),
+      // An identical redelivery answers exactly as before; only a changed one says more.
       ...(changed
         ? {
+            changed,
             message: `differs from the order stored on ${record.receivedAt}: changes are not applied; cancel it and import it under a new order id`,
           }
         : {}),
