@@ -18,7 +18,11 @@ import type {
   DirectResponse,
   InboundRequest,
 } from '../../shared/channels/types.js';
-import { normaliseOrder } from '../../shared/domain/normalise-order.js';
+import {
+  type NormalisedOrder,
+  normaliseOrder,
+  orderFingerprint,
+} from '../../shared/domain/normalise-order.js';
 import type { OrderStatus, RawOrder } from '../../shared/domain/order.js';
 import { type FieldIssue, ValidationError } from '../../shared/errors.js';
 import { errorResponse, json, toInboundRequest } from '../../shared/http.js';
@@ -41,6 +45,13 @@ export interface IngestedOrder {
   orderId: string;
   status: OrderStatus;
   duplicate: boolean;
+  /**
+   * On a duplicate whose resent content (lines, prices, buyer, destination) differs from what was
+   * stored at first ingest: true, with `message`. Changes are never applied. Absent on an identical
+   * redelivery (the answer stays as it was) and when the stored order predates fingerprints.
+   */
+  changed?: boolean;
+  message?: string;
   reasons?: string[];
 }
 
@@ -76,15 +87,20 @@ export function buildIngestHandler(deps: IngestDeps) {
   const now = deps.now ?? (() => new Date());
 
   async function ingestOne(
-    raw: RawOrder,
+    raw: RawOrder | NormalisedOrder,
     request: InboundRequest,
     correlationId: string,
     events: DomainEvent[],
   ): Promise<IngestedOrder> {
-    const { order, rejectReasons } = normaliseOrder(raw, request.receivedAt);
+    const { order, rejectReasons } = 'order' in raw ? raw : normaliseOrder(raw, request.receivedAt);
+    const contentFingerprint = orderFingerprint(order);
     const status: OrderStatus =
       rejectReasons.length > 0 ? 'rejected' : order.reviewReasons.length > 0 ? 'review' : 'received';
-    const saved = await deps.orders.saveNew(order, status, { correlationId, rejectReasons });
+    const saved = await deps.orders.saveNew(order, status, {
+      correlationId,
+      rejectReasons,
+      contentFingerprint,
+    });
     const record = saved.created ? saved.record : saved.existing;
     if (saved.created && status === 'rejected') {
       events.push(
@@ -101,11 +117,22 @@ export function buildIngestHandler(deps: IngestDeps) {
     // stored the order but died before publishing, this is what gets it moving (consumers are
     // idempotent, so a second OrderReceived is harmless).
     if (record.status === 'received') events.push(orderReceivedEvent(record));
+    const changed =
+      saved.created || record.contentFingerprint === undefined
+        ? undefined
+        : record.contentFingerprint !== contentFingerprint;
     return {
       externalId: record.externalId,
       orderId: record.orderId,
       status: record.status,
       duplicate: !saved.created,
+      // An identical redelivery answers exactly as before; only a changed one says more.
+      ...(changed
+        ? {
+            changed,
+            message: `differs from the order stored on ${record.receivedAt}: changes are not applied; cancel it and import it under a new order id`,
+          }
+        : {}),
       reasons: record.rejectReasons ?? (record.reviewReasons.length ? record.reviewReasons : undefined),
     };
   }
@@ -170,20 +197,23 @@ export function buildIngestHandler(deps: IngestDeps) {
 
       // Several orders (a spreadsheet, a batched webhook): each order stands alone; one bad order
       // is reported by its id and fields, the good ones go through.
+      // Every order is validated before any is stored: an order that fails names its fields and
+      // stores nothing; the valid ones are persisted after.
       const orderErrors: Array<{ externalId: string; errors: FieldIssue[] }> = [];
-      const ingested = await mapLimit(result.orders, deps.persistConcurrency ?? 8, async (raw) => {
+      const valid: NormalisedOrder[] = [];
+      for (const raw of result.orders) {
         try {
-          return await ingestOne(raw, request, correlationId, events);
+          valid.push(normaliseOrder(raw, request.receivedAt));
         } catch (error) {
-          if (error instanceof ValidationError) {
-            orderErrors.push({ externalId: raw.externalId, errors: error.issues });
-            return undefined;
-          }
-          throw error;
+          if (!(error instanceof ValidationError)) throw error;
+          orderErrors.push({ externalId: raw.externalId, errors: error.issues });
         }
-      });
+      }
+      const ingested = await mapLimit(valid, deps.persistConcurrency ?? 8, (normalised) =>
+        ingestOne(normalised, request, correlationId, events),
+      );
       await deps.publisher.publish(events);
-      const accepted = ingested.filter((o): o is IngestedOrder => o !== undefined);
+      const accepted = ingested;
       deps.logger.info('orders ingested', {
         channel: adapter.channel,
         accepted: accepted.length,

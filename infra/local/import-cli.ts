@@ -6,8 +6,9 @@
  *
  *   npm run import -- --source postmart|voso|seller [--url URL] [--key-id K --secret S] FILE.csv|FILE.xlsx
  *
- * Exit codes: 0 every row imported (or already there), 1 a row or order was rejected or the request
- * failed, 2 a usage error (bad flag, missing file, unknown extension).
+ * Exit codes: 0 every row imported (or already there, unchanged), 1 a row or order was rejected, an
+ * order imported before was resent with other content (a "changed" duplicate: the change is not
+ * applied), or the request failed, 2 a usage error (bad flag, missing file, unknown extension).
  */
 import { cliClock } from './cli-clock.js';
 import { readFile } from 'node:fs/promises';
@@ -48,6 +49,8 @@ interface IngestAnswer {
     orderId: string;
     status: string;
     duplicate: boolean;
+    changed?: boolean;
+    message?: string;
     reasons?: string[];
   }>;
   rowErrors?: Array<{ row: number; field: string; label?: string; message: string }>;
@@ -187,12 +190,19 @@ async function run(
 
   let accepted = 0;
   let duplicates = 0;
+  let changed = 0;
   let rejected = 0;
   for (const order of body.orders ?? []) {
     const reasons = order.reasons?.length ? ` [${order.reasons.join(', ')}]` : '';
     if (order.status === 'rejected') {
       rejected++;
       lines.push(`  rejected  order ${order.externalId} → ${order.orderId} (rejected${reasons})`);
+    } else if (order.duplicate && order.changed) {
+      // Imported before with other content: the correction is not applied, the operator must act.
+      changed++;
+      lines.push(
+        `  changed   order ${order.externalId} → ${order.orderId} (${order.status}) ${order.message ?? 'differs from the order imported before: changes are not applied'}`,
+      );
     } else if (order.duplicate) {
       duplicates++;
       lines.push(
@@ -211,6 +221,8 @@ async function run(
     rejected++;
     lines.push(`  rejected  order ${o.externalId}: ${o.errors.map(labelled).join('; ')}`);
   }
-  lines.push(`${accepted} accepted, ${duplicates} duplicate, ${rejected} rejected`);
-  return { exitCode: rejected > 0 ? 1 : 0, lines, status: response.status, body };
+  lines.push(
+    `${accepted} accepted, ${duplicates} duplicate, ${changed > 0 ? `${changed} changed duplicate (not applied), ` : ''}${rejected} rejected`,
+  );
+  return { exitCode: rejected > 0 || changed > 0 ? 1 : 0, lines, status: response.status, body };
 }

@@ -24,6 +24,12 @@
  * naming each row and field (`row 3: quantity`). An order with a bad row is held
  * back whole: importing it without that line would ship an incomplete order, and the fixed file
  * would then be deduplicated away. A file lacking a required column is refused, naming the column.
+ *
+ * Rows are checked cell by cell with the canonical rules (quantity 1..100,000, money bounds, dates;
+ * normalise-order.ts), then each grouped order as a whole (`checkOrderFields`), whose errors are
+ * mapped back to the row and header they came from. Rows of one order that disagree on an
+ * order-level cell (recipient, phone, address, date, payment), or repeat another row cell for cell
+ * (an export pasted twice would double the quantity), hold the order back naming the rows.
  */
 import type { Channel, RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
 import {
@@ -32,6 +38,14 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.js';
+import {
+  checkOrderFields,
+  MAX_SHIPPING_FEE_VND,
+  MAX_UNIT_PRICE_VND,
+  moneyOf,
+  quantityOf,
+} from '../domain/normalise-order.js';
+import { parseInstant } from '../normalise/time.js';
 import { foldKey } from '../normalise/text.js';
 import { verifyApiKeySignature } from './api-key-auth.js';
 import { parseCsv } from './csv.js';
@@ -268,6 +282,15 @@ export function csvRecords(csvText: string): SheetRecord[] {
 
 /** Records of the first sheet of an XLSX workbook. */
 export function xlsxRecords(bytes: Buffer): SheetRecord[] {
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0xd0cf11e0) {
+    throw new ValidationError([
+      {
+        field: 'body',
+        message:
+          'is a legacy .xls workbook: save it as .xlsx (Excel: File → Save As → Excel Workbook) and upload again',
+      },
+    ]);
+  }
   try {
     return readFirstSheet(bytes, {
       maxUnpackedBytes: 48 * 1024 * 1024,
@@ -375,10 +398,24 @@ export function readSpreadsheet(
       if (continuation && ORDER_LEVEL.has(key)) continue;
       fail(key, 'is empty');
     }
-    const quantity = cells.get('quantity') ?? '';
-    if (quantity !== '' && !(/^\d+$/.test(quantity) && Number(quantity) > 0)) {
-      fail('quantity', 'must be a whole number greater than 0');
-    }
+    // The canonical checks (normalise-order.ts), cell by cell, so each error names its row.
+    const check = (key: ColumnKey, read: (text: string, issues: FieldIssue[]) => void) => {
+      const text = cells.get(key) ?? '';
+      if (text === '') return;
+      const issues: FieldIssue[] = [];
+      read(text, issues);
+      for (const issue of issues) fail(key, issue.message);
+    };
+    check('quantity', (text, issues) => quantityOf(text, 'quantity', issues));
+    check('unitPrice', (text, issues) => moneyOf(text, 'unitPrice', issues, MAX_UNIT_PRICE_VND));
+    check('shippingFee', (text, issues) => moneyOf(text, 'shippingFee', issues, MAX_SHIPPING_FEE_VND));
+    check('placedAt', (text, issues) => {
+      try {
+        parseInstant(text);
+      } catch (error) {
+        issues.push({ field: 'placedAt', message: (error as Error).message });
+      }
+    });
     if (readPaymentMethod(cells.get('payment') ?? '') === 'unknown') {
       fail('payment', 'is neither cash on delivery (COD, thu hộ) nor paid (đã thanh toán, chuyển khoản, ví)');
     }
@@ -391,22 +428,130 @@ export function readSpreadsheet(
 
   const orders: RawOrder[] = [];
   const externalIdLabel = columns.get('externalId')!.label;
+  const holdBack = (rows: GoodRow[], badRows: number[]) => {
+    for (const good of rows) {
+      if (badRows.includes(good.row)) continue;
+      rowErrors.push({
+        row: good.row,
+        field: FIELD_WORDS.externalId,
+        label: externalIdLabel,
+        message: `order held back: row ${badRows.join(', ')} of the same order has errors`,
+      });
+    }
+  };
+  const receivedAt = new Date();
   for (const [externalId, group] of groups) {
     if (group.badRows.length > 0) {
-      for (const good of group.rows) {
-        rowErrors.push({
-          row: good.row,
-          field: FIELD_WORDS.externalId,
-          label: externalIdLabel,
-          message: `order held back: row ${group.badRows.join(', ')} of the same order has errors`,
-        });
-      }
+      holdBack(group.rows, group.badRows);
       continue;
     }
-    orders.push(toRawOrder(SPREADSHEET_CHANNEL[source], externalId, group.rows));
+    const conflicts = conflictsOf(group.rows, columns);
+    if (conflicts.length > 0) {
+      rowErrors.push(...conflicts);
+      holdBack(group.rows, [...new Set(conflicts.map((c) => c.row))]);
+      continue;
+    }
+    const order = toRawOrder(SPREADSHEET_CHANNEL[source], externalId, group.rows);
+    try {
+      // Everything the pipeline will check, here, so no error of this file comes back as an order
+      // error without its row (a total over the limit, a field a later rule adds).
+      checkOrderFields(order, receivedAt);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const mapped = error.issues.map((issue) => rowErrorOf(issue, group.rows, columns));
+      rowErrors.push(...mapped);
+      holdBack(group.rows, [...new Set(mapped.map((e) => e.row))]);
+      continue;
+    }
+    orders.push(order);
   }
   rowErrors.sort((a, b) => a.row - b.row);
   return { orders, rowErrors };
+}
+
+/** Cells that must agree on every row of one order (a blank cell on a later row is fine). */
+const AGREEING: ColumnKey[] = [
+  'name',
+  'phone',
+  'address',
+  'ward',
+  'district',
+  'province',
+  'placedAt',
+  'payment',
+];
+
+/**
+ * Rows of one order that contradict each other (two recipients, two dates) or repeat each other
+ * cell for cell (an export pasted twice, which would double the quantity): one error per row.
+ */
+function conflictsOf(rows: GoodRow[], columns: Map<ColumnKey, Column>): RowError[] {
+  const errors: RowError[] = [];
+  const seen = new Map<string, number>();
+  for (const [i, { row, cells }] of rows.entries()) {
+    const key = JSON.stringify([...columns.keys()].map((k) => cells.get(k) ?? ''));
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      errors.push({
+        row,
+        field: 'order line',
+        message: `repeats row ${earlier} cell for cell (the same line twice would double the quantity): delete one of them, or put the total quantity on one row`,
+      });
+      continue;
+    }
+    seen.set(key, row);
+    if (i === 0) continue;
+    for (const column of AGREEING) {
+      const value = cells.get(column) ?? '';
+      if (value === '') continue;
+      const first = rows.find((r) => (r.cells.get(column) ?? '') !== '')!;
+      if (first.row === row || first.cells.get(column) === value) continue;
+      errors.push({
+        row,
+        field: FIELD_WORDS[column],
+        label: columns.get(column)!.label,
+        message: `differs from row ${first.row} of the same order: one order has one ${FIELD_WORDS[column]}; correct the rows, or give them different order ids`,
+      });
+    }
+  }
+  return errors;
+}
+
+/** Which spreadsheet column holds each order-level field the canonical check names. */
+const ORDER_FIELD_COLUMN: Record<string, ColumnKey> = {
+  externalId: 'externalId',
+  'buyer.name': 'name',
+  placedAt: 'placedAt',
+  shippingFee: 'shippingFee',
+  lines: 'sku',
+};
+const LINE_FIELD_COLUMN: Record<string, ColumnKey> = {
+  sku: 'sku',
+  quantity: 'quantity',
+  unitPrice: 'unitPrice',
+};
+
+/**
+ * A canonical field issue (`lines[1].unitPrice`, `placedAt`, `totalVnd`) as the row error of the row
+ * it came from: a line's field is its row; an order-level field is the first row with a value.
+ */
+function rowErrorOf(issue: FieldIssue, rows: GoodRow[], columns: Map<ColumnKey, Column>): RowError {
+  const line = /^lines\[(\d+)\]\.(\w+)$/.exec(issue.field);
+  const key = line ? LINE_FIELD_COLUMN[line[2]!] : ORDER_FIELD_COLUMN[issue.field];
+  const source = line
+    ? rows[Number(line[1])]
+    : key !== undefined
+      ? (rows.find((r) => (r.cells.get(key) ?? '') !== '') ?? rows[0])
+      : rows[0];
+  const column = key !== undefined ? columns.get(key) : undefined;
+  if (key === undefined || column === undefined) {
+    return {
+      row: source!.row,
+      field: issue.field === 'totalVnd' ? 'order total' : issue.field,
+      message: issue.message,
+    };
+  }
+  return { row: source!.row, field: FIELD_WORDS[key], label: column.label, message: issue.message };
 }
 
 function firstNonEmpty(rows: GoodRow[], key: ColumnKey): string | undefined {
@@ -453,6 +598,24 @@ function toRawOrder(channel: Channel, externalId: string, rows: GoodRow[]): RawO
   return order;
 }
 
+/** The CSV's text; one that is not UTF-8 (Excel's Windows default, cp1258) is told how to save it. */
+export function decodeCsvBody(bytes: Buffer): string {
+  try {
+    return decodeUtf8Body(bytes);
+  } catch (error) {
+    if (error instanceof ValidationError && error.issues[0]?.message === 'is not valid UTF-8 text') {
+      throw new ValidationError([
+        {
+          field: 'body',
+          message:
+            "is not valid UTF-8 text (Excel's Windows encoding, cp1258?): save as CSV UTF-8 (Excel: File → Save As → CSV UTF-8 (Comma delimited)) and upload again",
+        },
+      ]);
+    }
+    throw error;
+  }
+}
+
 function sourceOf(request: InboundRequest): SpreadsheetSource {
   const source = request.query['source'];
   if (source === undefined || !(SPREADSHEET_SOURCES as readonly string[]).includes(source)) {
@@ -486,7 +649,7 @@ export const spreadsheetAdapter: ChannelAdapter = {
       );
     }
     const records =
-      format === 'xlsx' ? xlsxRecords(request.rawBody) : csvRecords(decodeUtf8Body(request.rawBody));
+      format === 'xlsx' ? xlsxRecords(request.rawBody) : csvRecords(decodeCsvBody(request.rawBody));
     const { orders, rowErrors } = readSpreadsheet(source, records);
     if (orders.length === 0 && rowErrors.length === 0) {
       throw new ValidationError([{ field: 'body', message: 'has a header row but no order rows' }]);

@@ -938,3 +938,77 @@ describe('free-text chat orders over HTTP (Zalo user_send_text, Messenger text)'
     expect(fieldsOf(answer)).toContain('message.msg_id');
   });
 });
+
+describe('a very large number from any channel is a 400 naming the field, never a 500', () => {
+  const portalOrder = (externalId: string, quantity: number | string): EncodableOrder => ({
+    channel: 'portal',
+    externalId,
+    placedAt: '2026-06-15T09:00:00+07:00',
+    buyer: {
+      name: 'Vũ Thị Lan',
+      phone: '0345 678 901',
+      address: '102 Hoàng Quốc Việt, Phường Nghĩa Đô, Hà Nội',
+    },
+    lines: [{ sku: 'LYCHEE-LN-5KG', quantity, unitPrice: 200_000 }],
+  });
+
+  it('portal JSON quantity 99999999999: 400 naming lines[0].quantity, nothing stored', async () => {
+    const answer = await send(
+      encodePortal(portalOrder('GHV-BIG-1', 99_999_999_999), runtime.secrets, clock()).request,
+    );
+    expect(answer.status).toBe(400);
+    expect(fieldsOf(answer)).toContain('lines[0].quantity');
+    expect(answer.text).toContain('at most 100,000 units');
+    expect(await storedOrders('portal', 'GHV-BIG-1')).toHaveLength(0);
+  });
+
+  it('Haravan line_items[0].quantity 99999999999: 400 naming the quantity, nothing stored', async () => {
+    const body = JSON.parse(shopifyLikeWithout('nothing')) as {
+      id: number;
+      line_items: Array<{ quantity: number }>;
+    };
+    body.id = 1004288888;
+    body.line_items[0]!.quantity = 99_999_999_999;
+    const answer = await send(haravanRequest(JSON.stringify(body), runtime.secrets));
+    expect(answer.status).toBe(400);
+    expect(fieldsOf(answer)).toMatch(/quantity/);
+    expect(await storedOrders('haravan', '1004288888')).toHaveLength(0);
+  });
+
+  it('a CSV with Số lượng 99999999999 in its middle row: 200, that row named, the rows around it stored', async () => {
+    const csv = [
+      'Mã đơn hàng,Tên người nhận,Số điện thoại,Địa chỉ,Phường/Xã,Tỉnh/Thành phố,Mã SKU,Số lượng,Đơn giá',
+      'PM-BIG-1,Nguyễn An,0912000001,12 Nguyễn Trãi,Phường Thanh Xuân,Hà Nội,LYCHEE-LN-5KG,1,200000',
+      'PM-BIG-2,Trần Bình,0912000002,14 Nguyễn Trãi,Phường Thanh Xuân,Hà Nội,LYCHEE-LN-5KG,99999999999,200000',
+      'PM-BIG-3,Lê Cúc,0912000003,16 Nguyễn Trãi,Phường Thanh Xuân,Hà Nội,LYCHEE-LN-5KG,2,200000',
+    ].join('\n');
+    const answer = await send(spreadsheetRequest(csv, 'postmart', runtime.secrets, clock()));
+    expect(answer.status).toBe(200);
+    expect((answer.body.orders ?? []).map((o) => o.externalId)).toEqual(['PM-BIG-1', 'PM-BIG-3']);
+    expect(answer.body.rowErrors).toEqual([
+      expect.objectContaining({ row: 3, field: 'quantity', label: 'Số lượng' }),
+    ]);
+    expect(await storedOrders('postmart', 'PM-BIG-2')).toHaveLength(0);
+    expect(await storedOrders('postmart', 'PM-BIG-3')).toHaveLength(1);
+  });
+
+  it('a resent order: identical is a plain duplicate; changed content is a duplicate marked changed, not applied', async () => {
+    const first = await send(encodePortal(portalOrder('GHV-RESENT-1', 2), runtime.secrets, clock()).request);
+    expect(first.status).toBe(201);
+    const again = await send(encodePortal(portalOrder('GHV-RESENT-1', 2), runtime.secrets, clock()).request);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({
+      externalId: 'GHV-RESENT-1',
+      orderId: first.body.orderId,
+      status: expect.any(String),
+      duplicate: true,
+    });
+    const changed = await send(
+      encodePortal(portalOrder('GHV-RESENT-1', 3), runtime.secrets, clock()).request,
+    );
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ orderId: first.body.orderId, duplicate: true, changed: true });
+    expect(changed.text).toMatch(/differs from the order stored on .*changes are not applied/);
+    expect((await getOrder(first.body.orderId ?? '')).body.lines[0]?.quantity).toBe(2);
+  });
+});

@@ -84,7 +84,9 @@ test('an XLSX file: good rows accepted, a bad row printed with its number and fi
   const out = result.lines.join('\n');
   expect(out).toContain('(postmart.xlsx, XLSX,');
   expect(out).toMatch(/accepted {2}order PM-CLI-1 → \S+ \(/);
-  expect(out).toContain('rejected  row 4: quantity (Số lượng) must be a whole number greater than 0');
+  expect(out).toContain(
+    'rejected  row 4: quantity (Số lượng) must be a whole number of units, at least 1 (got "hai")',
+  );
   expect(out).toContain('1 accepted, 0 duplicate, 1 rejected');
   expect(await stored('postmart', 'PM-CLI-1')).toBe(1);
   expect(await stored('postmart', 'PM-CLI-2')).toBe(0);
@@ -104,6 +106,34 @@ test('a clean CSV exits 0; importing it again prints duplicates and stores nothi
   expect(again.lines.join('\n')).toMatch(/duplicate order VS-CLI-1 → \S+ .*imported before/);
   expect(again.lines.join('\n')).toContain('0 accepted, 1 duplicate, 0 rejected');
   expect(await stored('voso', 'VS-CLI-1')).toBe(1);
+});
+
+test('a corrected file for an order imported before: printed as changed (not applied), exit 1', async () => {
+  const header = 'Mã ĐH,SKU,SL,Giá bán,Người nhận,SĐT người nhận,Địa chỉ nhận hàng,Xã/Phường,Tỉnh/TP\r\n';
+  const line = (quantity: number) =>
+    `VS-CLI-FIX,LYCHEE-LN-3KG,${quantity},130000,Vũ Thị Lan,0345 678 901,102 Hoàng Quốc Việt,Phường Nghĩa Đô,Hà Nội\r\n`;
+  expect((await cli('--source', 'voso', file('fix-1.csv', header + line(4)))).exitCode).toBe(0);
+  const same = await cli('--source', 'voso', file('fix-2.csv', header + line(4)));
+  expect(same.exitCode).toBe(0);
+  expect(same.lines.join('\n')).toContain('0 accepted, 1 duplicate, 0 rejected');
+  const corrected = await cli('--source', 'voso', file('fix-3.csv', header + line(6)));
+  expect(corrected.exitCode).toBe(1);
+  const out = corrected.lines.join('\n');
+  expect(out).toMatch(
+    /changed {3}order VS-CLI-FIX → \S+ \(\w+\) differs from the order stored on .*: changes are not applied; cancel it and import it under a new order id/,
+  );
+  expect(out).toContain('0 accepted, 0 duplicate, 1 changed duplicate (not applied), 0 rejected');
+  const [order] =
+    (
+      await runtime.doc.send(
+        new ScanCommand({
+          TableName: runtime.tableName,
+          FilterExpression: 'sk = :sk AND externalId = :externalId',
+          ExpressionAttributeValues: { ':sk': 'ORDER', ':externalId': 'VS-CLI-FIX' },
+        }),
+      )
+    ).Items ?? [];
+  expect(order?.['lines']).toEqual([expect.objectContaining({ quantity: 4 })]);
 });
 
 test("a seller's own sheet is stored under the portal channel", async () => {

@@ -30,6 +30,11 @@ export interface OrderRecord extends Omit<CanonicalOrder, 'contact'> {
   /** How many allocations of this order were released to be allocated again. */
   reallocations?: number;
   cancelledAt?: string;
+  /**
+   * Fingerprint of the order's content at first ingest (see orderFingerprint): a resent order whose
+   * content differs is answered `changed`. Absent on orders stored before it existed.
+   */
+  contentFingerprint?: string;
 }
 
 export type SaveOrderResult =
@@ -45,7 +50,7 @@ export class OrderStore {
   async saveNew(
     order: CanonicalOrder,
     status: OrderStatus,
-    extra: { correlationId: string; rejectReasons?: string[] },
+    extra: { correlationId: string; rejectReasons?: string[]; contentFingerprint?: string },
   ): Promise<SaveOrderResult> {
     const { contact, ...rest } = order;
     const record: OrderRecord = {
@@ -57,6 +62,7 @@ export class OrderStore {
       correlationId: extra.correlationId,
       rejectReasons: extra.rejectReasons?.length ? extra.rejectReasons : undefined,
       updatedAt: order.receivedAt,
+      ...(extra.contentFingerprint !== undefined ? { contentFingerprint: extra.contentFingerprint } : {}),
     };
     // Two plain writes instead of one transaction (a transaction costs DynamoDB about three
     // puts). The contact goes first, keyed by the order id: if we die between the two, what is

@@ -106,7 +106,12 @@ describe('spreadsheet adapter (POST /v1/imports/spreadsheet)', () => {
     expect(result.orders.map((o) => o.externalId)).toEqual(['A1', 'C3']);
     expect(result.rowErrors).toEqual([
       { row: 3, field: 'phone', label: 'Số điện thoại', message: 'is empty' },
-      { row: 5, field: 'quantity', label: 'Số lượng', message: 'must be a whole number greater than 0' },
+      {
+        row: 5,
+        field: 'quantity',
+        label: 'Số lượng',
+        message: 'must be a whole number of units, at least 1 (got "hai")',
+      },
     ]);
   });
 
