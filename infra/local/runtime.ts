@@ -387,6 +387,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         logger: logger('commandHttp'),
         cooperativeKey: localCooperativeKeys,
         portalKeys: secrets.portalApiKeys,
+        portalKeyGrants: secrets.portalKeyGrants,
         operatorKeys: secrets.importApiKeys,
         expireBackorders: () => expireAllBackorders(sweepBackorders),
         reallocate,

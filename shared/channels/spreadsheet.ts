@@ -24,6 +24,11 @@
  * naming each row and field (`row 3: quantity`). An order with a bad row is held
  * back whole: importing it without that line would ship an incomplete order, and the fixed file
  * would then be deduplicated away. A file lacking a required column is refused, naming the column.
+ *
+ * `source=seller` (a direct seller's own sheet, channel portal) needs `&seller=<seller id>`: whose
+ * order numbers these are. Import keys are operators' keys, which act for any seller, so the upload
+ * names the seller, and it must be one a portal key is granted (portal-keys.ts); a missing or
+ * unknown seller is a 400 naming `seller`. The orders then dedupe with that seller's API orders.
  */
 import type { Channel, RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
 import {
@@ -34,6 +39,7 @@ import {
 } from '../errors.js';
 import { foldKey } from '../normalise/text.js';
 import { verifyApiKeySignature } from './api-key-auth.js';
+import { knownSellers } from './portal-keys.js';
 import { parseCsv } from './csv.js';
 import { decodeUtf8Body } from './json.js';
 import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest, RowError } from './types.js';
@@ -63,7 +69,8 @@ export type SpreadsheetSource = (typeof SPREADSHEET_SOURCES)[number];
 /**
  * The channel a source's orders are stored under: Postmart and Voso are marketplaces of their own;
  * `seller` is a direct seller's own order sheet (our template below), which is the portal channel
- * (the same orders sent through the portal API deduplicate against it).
+ * under the seller named by the `seller` query parameter (the same orders sent through the portal
+ * API with that seller's key deduplicate against it).
  */
 export const SPREADSHEET_CHANNEL: Record<SpreadsheetSource, Channel> = {
   postmart: 'postmart',
@@ -463,6 +470,28 @@ function sourceOf(request: InboundRequest): SpreadsheetSource {
   return source as SpreadsheetSource;
 }
 
+/** `source=seller` names whose sheet it is; other sources have no seller. */
+function sellerOf(
+  request: InboundRequest,
+  source: SpreadsheetSource,
+  ctx: ChannelContext,
+): string | undefined {
+  const seller = request.query['seller'];
+  if (source !== 'seller') {
+    if (seller === undefined) return undefined;
+    throw new ValidationError([
+      { field: 'seller', message: `only source=seller takes a seller; ${source} orders have none` },
+    ]);
+  }
+  if (seller === undefined || seller === '')
+    throw new ValidationError([
+      { field: 'seller', message: 'query parameter is required with source=seller: whose orders these are' },
+    ]);
+  if (!knownSellers(ctx.secrets.portalKeyGrants).has(seller))
+    throw new ValidationError([{ field: 'seller', message: `no portal key acts for seller ${seller}` }]);
+  return seller;
+}
+
 /** The reader the Content-Type asks for: CSV or XLSX; anything else is a 415. */
 export function formatOf(request: InboundRequest): 'csv' | 'xlsx' {
   const type = (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
@@ -479,6 +508,7 @@ export const spreadsheetAdapter: ChannelAdapter = {
   async handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult> {
     verifyApiKeySignature(request, ctx.secrets.importApiKeys, ctx.now());
     const source = sourceOf(request);
+    const seller = sellerOf(request, source, ctx);
     const format = formatOf(request);
     if (request.rawBody.length > MAX_SPREADSHEET_BYTES) {
       throw new PayloadTooLargeError(
@@ -501,6 +531,10 @@ export const spreadsheetAdapter: ChannelAdapter = {
         })),
       );
     }
-    return { kind: 'orders', orders, rowErrors };
+    return {
+      kind: 'orders',
+      orders: seller === undefined ? orders : orders.map((o) => ({ ...o, seller })),
+      rowErrors,
+    };
   },
 };

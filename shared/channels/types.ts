@@ -4,6 +4,7 @@
  * `RawOrder`s. Shared normalisation (shared/domain/normalise-order.ts) does the rest.
  */
 import type { Channel, RawOrder } from '../domain/order.js';
+import type { PortalKeyGrant } from './portal-keys.js';
 
 /** An HTTP request as the edge received it. `rawBody` is exactly the bytes on the wire. */
 export interface InboundRequest {
@@ -62,6 +63,8 @@ export interface ChannelContext {
 
 export interface ChannelSecrets {
   portalApiKeys: Record<string, string>; // key id → HMAC secret
+  /** key id → what it may post: `{ channels: ['portal'], seller: 'vaithieu-hoa' }` (portal-keys.ts). */
+  portalKeyGrants: Record<string, PortalKeyGrant>;
   tiktokAppKey: string;
   tiktokAppSecret: string;
   shopeePartnerKey: string;
