@@ -81,6 +81,8 @@ export function channelOrderKey(ref: ChannelOrderRef): string {
   if (ref.channel === 'portal') {
     if (ref.seller === undefined || ref.seller === '')
       throw new Error('a portal order is keyed by its seller: seller is missing');
+    // Seller ids are plain (portal-keys.ts), so the separator cannot be smuggled in.
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(ref.seller)) throw new Error(`not a seller id: ${ref.seller}`);
     return `portal\u0000${ref.seller}\u0000${ref.externalId}`;
   }
   if (ref.seller !== undefined) throw new Error(`a ${ref.channel} order is not keyed by seller`);
