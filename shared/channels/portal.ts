@@ -42,7 +42,7 @@ import { EXPORT_MARKETS } from '../domain/market.js';
 import { CHANNELS, type RawOrder } from '../domain/order.js';
 import { verifyApiKeySignature } from './api-key-auth.js';
 import { readJsonBody } from './json.js';
-import { assertChannelAllowed, PORTAL_CHANNELS, portalGrantFor } from './portal-keys.js';
+import { assertChannelAllowed, portalGrantFor } from './portal-keys.js';
 import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest } from './types.js';
 import { idSchema, numberLikeSchema, parseOrThrow } from './validation.js';
 
