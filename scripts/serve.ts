@@ -70,7 +70,12 @@ async function main(): Promise<void> {
 
   const demo = generateScenario({ seed, orders: 1, harvestDay });
   await putCatalog(runtime.doc, runtime.tableName, demo);
-  const portalKey = Object.keys(runtime.secrets.portalApiKeys)[0];
+  const portalKeys = Object.keys(runtime.secrets.portalApiKeys)
+    .map((id) => {
+      const grant = runtime.secrets.portalKeyGrants[id];
+      return `"${id}" (${grant?.channels.join(', ') ?? 'no grant'}${grant?.seller ? `, seller ${grant.seller}` : ''})`;
+    })
+    .join(', ');
   console.log(`Harvest pipeline running at ${runtime.url} (harvest day ${harvestDay})`);
   // The CLIs sign with the server's clock when given its shift (infra/local/cli-clock.ts).
   const clockPrefix = shift !== 0 ? `${CLOCK_SHIFT_VARIABLE}=${shift} ` : '';
@@ -91,7 +96,7 @@ async function main(): Promise<void> {
   console.log('Routes:');
   for (const route of topology.routes) console.log(`  ${route.method.padEnd(4)} ${runtime.url}${route.path}`);
   console.log(
-    `Local signing keys (sandbox only): portal key id "${portalKey}"; cooperatives use --local-key, e.g.`,
+    `Local signing keys (sandbox only): portal key ids ${portalKeys}; cooperatives use --local-key, e.g.`,
   );
   console.log(
     `  ${clockPrefix}npm run stock -- report --url ${runtime.url} --cooperative ${demo.cooperatives[0]?.cooperativeId} --sku LYCHEE-LN-5KG --quantity 50 --harvested-at ${harvestDay}T06:00:00+07:00 --local-key`,

@@ -30,6 +30,17 @@ export class StaleRequestError extends Error {
   override readonly name = 'StaleRequestError';
 }
 
+/** An authentic request this key may not make (403); `field` names the part of the body at fault. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }

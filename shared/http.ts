@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { InboundRequest } from './channels/types.js';
 import {
+  ForbiddenError,
   InvalidSignatureError,
   NotFoundError,
   PayloadTooLargeError,
@@ -53,6 +54,12 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof StaleRequestError) return json(401, { message: error.message });
   if (error instanceof ValidationError) {
     return json(400, { message: 'The request has invalid fields', errors: error.issues });
+  }
+  if (error instanceof ForbiddenError) {
+    return json(403, {
+      message: error.message,
+      ...(error.field !== undefined ? { errors: [{ field: error.field, message: error.message }] } : {}),
+    });
   }
   if (error instanceof NotFoundError) return json(404, { message: error.message });
   if (error instanceof PayloadTooLargeError) return json(413, { message: error.message });

@@ -8,8 +8,9 @@
  * | POST /v1/cooperatives/{cooperativeId}/stock                  | that coop's    | new batch → StockReported    |
  * | POST /v1/cooperatives/{cooperativeId}/stock/{batchId}/adjustments | that coop's | correction / spoilage     |
  * | POST /v1/orders/{orderId}/cancel                             | operator       | → OrderCancelled             |
- * | POST /v1/cancellations  {channel, externalId, reason}        | portal/operator| → OrderCancelled (by id of   |
- * |                                                              |                |   the channel's order)       |
+ * | POST /v1/cancellations  {channel, externalId, seller?, reason}| portal/operator| → OrderCancelled (by id of  |
+ * |   (portal key: its granted channels, its own seller only;    |                |   the channel's order)       |
+ * |    operator: any channel, `seller` required for portal)      |                |                              |
  * | POST /v1/backorders/expire                                   | operator       | expires overdue backorders   |
  * | POST /v1/cooperatives/{cooperativeId}/allocations/{allocationId}/decline | that coop's | release → re-allocate |
  * |   {reason}                                                   |                |   elsewhere (never to it)    |
@@ -30,12 +31,18 @@ import type { EventPublisher } from '../../shared/adapters/event-publisher.js';
 import type { Reallocator } from '../../shared/adapters/reallocation.js';
 import { verifyApiKeySignature } from '../../shared/channels/api-key-auth.js';
 import { readJsonBody } from '../../shared/channels/json.js';
-import { PORTAL_CHANNELS } from '../../shared/channels/portal.js';
+import {
+  assertChannelAllowed,
+  knownSellers,
+  type PortalKeyGrant,
+  portalGrantFor,
+  sellerIdSchema,
+} from '../../shared/channels/portal-keys.js';
 import { parseOrThrow } from '../../shared/channels/validation.js';
 import { EXPORT_MARKETS, type ExportMarket } from '../../shared/domain/market.js';
 import { CHANNELS } from '../../shared/domain/order.js';
 import { findProduct } from '../../shared/domain/product.js';
-import { InvalidSignatureError, ValidationError } from '../../shared/errors.js';
+import { ForbiddenError, InvalidSignatureError, ValidationError } from '../../shared/errors.js';
 import { errorResponse, json, toInboundRequest } from '../../shared/http.js';
 import { toNfc } from '../../shared/normalise/text.js';
 import { businessDate } from '../../shared/normalise/time.js';
@@ -52,8 +59,10 @@ export interface CommandDeps {
   now?: () => Date;
   /** A cooperative's key id → its secret and the one cooperative it may report stock for. */
   cooperativeKey: (keyId: string) => CooperativeKey | undefined;
-  /** Channel keys (the portal API's): may cancel orders of the portal channels. */
+  /** Channel keys (the portal API's): may cancel orders of the channels their grant allows. */
   portalKeys: Record<string, string>;
+  /** What each portal key may do: its channels and, for a direct seller, its seller id. */
+  portalKeyGrants: Record<string, PortalKeyGrant>;
   /** Operators' keys: may cancel any order and sweep backorders. */
   operatorKeys: Record<string, string>;
   /** Expires every overdue backorder (retry-backorders' sweep). */
@@ -109,6 +118,11 @@ const cancellationSchema = z.strictObject({
   externalId: z
     .union([z.string().trim().min(1), z.number().int().nonnegative()])
     .transform((v) => toNfc(String(v))),
+  /**
+   * For channel portal: whose order number it is. A seller's key implies its own seller (naming
+   * another is a 403); an operator key must name it.
+   */
+  seller: sellerIdSchema.optional(),
   reason: z.string().trim().min(1).max(500).optional(),
 });
 
@@ -129,10 +143,6 @@ const batchView = (b: StoredBatch) => ({
   coldChain: b.coldChain,
   growingAreaCodes: b.growingAreaCodes,
 });
-
-class ForbiddenError extends Error {
-  override readonly name = 'ForbiddenError';
-}
 
 export function buildCommandHandler(deps: CommandDeps) {
   const now = deps.now ?? (() => new Date());
@@ -315,12 +325,39 @@ export function buildCommandHandler(deps: CommandDeps) {
     const { request, keyId } = verify(event, { ...deps.portalKeys, ...deps.operatorKeys });
     const body = parseOrThrow(cancellationSchema, readJsonBody(request.rawBody));
     const operator = Object.hasOwn(deps.operatorKeys, keyId);
-    if (!operator && !(PORTAL_CHANNELS as readonly string[]).includes(body.channel)) {
-      throw new ForbiddenError(`a portal key may cancel orders of ${PORTAL_CHANNELS.join(', ')} only`);
+    let seller = body.seller;
+    if (!operator) {
+      const grant = portalGrantFor(deps.portalKeyGrants, keyId);
+      assertChannelAllowed(grant, keyId, body.channel);
+      if (body.channel === 'portal') {
+        if (seller !== undefined && seller !== grant.seller)
+          throw new ForbiddenError(
+            `key ${keyId} acts for seller ${grant.seller} only, not ${seller}`,
+            'seller',
+          );
+        seller = grant.seller;
+      }
+    } else if (
+      body.channel === 'portal' &&
+      (seller === undefined || !knownSellers(deps.portalKeyGrants).has(seller))
+    ) {
+      throw new ValidationError([
+        {
+          field: 'seller',
+          message:
+            seller === undefined
+              ? 'is required for a portal order: the seller whose order number externalId is'
+              : `no portal key acts for seller ${seller}`,
+        },
+      ]);
     }
+    if (body.channel !== 'portal' && body.seller !== undefined)
+      throw new ValidationError([
+        { field: 'seller', message: `only portal orders have a seller; ${body.channel} orders do not` },
+      ]);
     return publishCancel(
       event,
-      orderIdFor(body.channel, body.externalId),
+      orderIdFor({ channel: body.channel, seller, externalId: body.externalId }),
       body.reason ?? `cancelled by ${body.channel}`,
     );
   }
@@ -455,7 +492,6 @@ export function buildCommandHandler(deps: CommandDeps) {
           return json(404, { message: `No command serves ${event.routeKey}` });
       }
     } catch (error) {
-      if (error instanceof ForbiddenError) return json(403, { message: error.message });
       if (!(error instanceof ValidationError) && !(error instanceof InvalidSignatureError)) {
         deps.logger.warn('command failed', { route: event.routeKey, error: error as Error });
       }

@@ -38,6 +38,7 @@ export const handler = withObservability(
         ? cooperativeSecrets.cooperativeKeys[keyId]
         : undefined,
     portalKeys: channelSecrets.portalApiKeys,
+    portalKeyGrants: channelSecrets.portalKeyGrants,
     operatorKeys: channelSecrets.importApiKeys,
     expireBackorders: () => expireAllBackorders(sweep),
     reallocate: buildReallocator({

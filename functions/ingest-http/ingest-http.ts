@@ -102,6 +102,16 @@ export function buildIngestHandler(deps: IngestDeps) {
       contentFingerprint,
     });
     const record = saved.created ? saved.record : saved.existing;
+    // The id is a digest of the dedupe key, so an existing order is this same order; should it
+    // ever not be, say nothing about it (never another tenant's order id or status).
+    if (
+      !saved.created &&
+      (record.channel !== order.channel ||
+        record.seller !== order.seller ||
+        record.externalId !== order.externalId)
+    ) {
+      throw new Error(`order id ${record.orderId} collides with a different order`);
+    }
     if (saved.created && status === 'rejected') {
       events.push(
         domainEvent('OrderRejected', {
@@ -155,7 +165,7 @@ export function buildIngestHandler(deps: IngestDeps) {
         const cancelled = result.cancellations.map((c) => ({
           externalId: c.externalId,
           // As normaliseOrder derives it: the NFC external id under its channel.
-          orderId: orderIdFor(c.channel, toNfc(c.externalId)),
+          orderId: orderIdFor({ channel: c.channel, externalId: toNfc(c.externalId) }),
           reason: c.reason,
         }));
         await deps.publisher.publish(

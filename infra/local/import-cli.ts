@@ -4,7 +4,9 @@
  * runtime from `npm run serve`, or AWS), then prints each order accepted, each duplicate, and each
  * rejected row with its row number and field.
  *
- *   npm run import -- --source postmart|voso|seller [--url URL] [--key-id K --secret S] FILE.csv|FILE.xlsx
+ *   npm run import -- --source postmart|voso|seller [--seller ID] [--url URL] [--key-id K --secret S] FILE.csv|FILE.xlsx
+ *
+ * `--source seller` (a direct seller's own sheet) needs `--seller ID`: whose order numbers these are.
  *
  * Exit codes: 0 every row imported (or already there, unchanged), 1 a row or order was rejected, an
  * order imported before was resent with other content (a "changed" duplicate: the change is not
@@ -25,7 +27,8 @@ import { sandboxSecrets } from './marketplace-sandbox.js';
 export const DEFAULT_IMPORT_URL = 'http://127.0.0.1:3000';
 
 export const IMPORT_USAGE = `Usage:
-  npm run import -- --source ${SPREADSHEET_SOURCES.join('|')} [--url URL] FILE.csv|FILE.xlsx
+  npm run import -- --source ${SPREADSHEET_SOURCES.join('|')} [--seller ID] [--url URL] FILE.csv|FILE.xlsx
+  --seller    with --source seller (required): the seller id whose sheet it is, e.g. vaithieu-local
   --url       the API (default ${DEFAULT_IMPORT_URL}, where npm run serve listens)
   --key-id K --secret S, or env HARVEST_IMPORT_KEY_ID, HARVEST_IMPORT_KEY_SECRET
               (default: the local runtime's sandbox import key)
@@ -100,6 +103,7 @@ async function run(
     allowPositionals: true,
     options: {
       source: { type: 'string' },
+      seller: { type: 'string' },
       url: { type: 'string' },
       'key-id': { type: 'string' },
       secret: { type: 'string' },
@@ -111,6 +115,11 @@ async function run(
   if (!(SPREADSHEET_SOURCES as readonly string[]).includes(source)) {
     throw new ImportUsageError(`--source must be one of ${SPREADSHEET_SOURCES.join(', ')}, got "${source}"`);
   }
+  const seller = values.seller;
+  if (source === 'seller' && seller === undefined)
+    throw new ImportUsageError('--source seller needs --seller ID: the seller whose order numbers these are');
+  if (source !== 'seller' && seller !== undefined)
+    throw new ImportUsageError(`--seller goes with --source seller only (${source} orders have no seller)`);
   if (positionals.length !== 1) {
     throw new ImportUsageError(
       positionals.length === 0
@@ -151,7 +160,9 @@ async function run(
     );
   }
 
-  const url = `${base}/v1/imports/spreadsheet?source=${encodeURIComponent(source)}`;
+  const url = `${base}/v1/imports/spreadsheet?source=${encodeURIComponent(source)}${
+    seller === undefined ? '' : `&seller=${encodeURIComponent(seller)}`
+  }`;
   lines.push(
     `POST ${url}  (${basename(file)}, ${format.toUpperCase()}, ${bytes.length} bytes, key ${keyId})`,
   );

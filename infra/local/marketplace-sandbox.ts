@@ -148,6 +148,14 @@ export function sandboxSecrets(): ChannelSecrets {
     portalApiKeys: {
       'portal-local': 'local-portal-secret-5f1c9a',
       'seller-local': 'local-seller-secret-0b7e42',
+      'postmart-relay-local': 'local-postmart-relay-secret-3a6d15',
+    },
+    // The Gian hàng Việt feed and a direct seller are two sellers (their order numbers may clash);
+    // Postmart's relay forwards Postmart orders (the same namespace as its spreadsheet export).
+    portalKeyGrants: {
+      'portal-local': { channels: ['portal'], seller: 'ghv-local' },
+      'seller-local': { channels: ['portal'], seller: 'vaithieu-local' },
+      'postmart-relay-local': { channels: ['postmart'] },
     },
     tiktokAppKey: '6a1b2c3d4e5f6',
     tiktokAppSecret: 'local-tiktok-app-secret-93ad1e',

@@ -392,6 +392,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         logger: logger('commandHttp'),
         cooperativeKey: localCooperativeKeys,
         portalKeys: secrets.portalApiKeys,
+        portalKeyGrants: secrets.portalKeyGrants,
         operatorKeys: secrets.importApiKeys,
         expireBackorders: () => expireAllBackorders(sweepBackorders),
         reallocate,

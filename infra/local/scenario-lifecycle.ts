@@ -11,6 +11,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { signApiKeyRequest } from '../../shared/channels/api-key-auth.js';
 import { batchSk, cooperativePk, orderIdFor } from '../../shared/adapters/dynamodb/keys.js';
 import { encodeShopee, encodeTiktok, requestUrlPath } from '../../shared/channels/encoders.js';
+import type { ChannelSecrets } from '../../shared/channels/types.js';
 import type { RawOrder } from '../../shared/domain/order.js';
 import { LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
 import { mapLimit } from '../../shared/concurrency.js';
@@ -33,7 +34,27 @@ export interface LifecycleFacts {
   suspension?: { code: string; market: string; status: number };
 }
 
-/** Channels whose internal order id is orderIdFor(channel, the scenario's external id). */
+/**
+ * The seller the scenario's portal orders belong to: encodePortal signs with the first portal key
+ * by default, and a portal order is that key's seller's.
+ */
+export function scenarioPortalSeller(secrets: ChannelSecrets): string {
+  const keyId = Object.keys(secrets.portalApiKeys)[0];
+  const seller = keyId === undefined ? undefined : secrets.portalKeyGrants[keyId]?.seller;
+  if (seller === undefined) throw new Error(`the local portal key ${keyId ?? '(none)'} has no seller`);
+  return seller;
+}
+
+/** The internal id ingest gives a scenario order (portal orders under the scenario's seller). */
+export function scenarioOrderId(secrets: ChannelSecrets, channel: string, externalId: string): string {
+  return orderIdFor(
+    channel === 'portal'
+      ? { channel, seller: scenarioPortalSeller(secrets), externalId }
+      : { channel, externalId },
+  );
+}
+
+/** Channels whose internal order id is scenarioOrderId(channel, the scenario's external id). */
 const CANCELLABLE = new Set(['portal', 'tiktok', 'shopee']);
 
 async function signedPost(
@@ -90,7 +111,13 @@ async function sendCancel(
   const response = await signedPost(
     runtime,
     '/v1/cancellations',
-    { channel: order.channel, externalId: order.externalId, reason },
+    {
+      channel: order.channel,
+      externalId: order.externalId,
+      // The operator names whose order number it is.
+      ...(order.channel === 'portal' ? { seller: scenarioPortalSeller(runtime.secrets) } : {}),
+      reason,
+    },
     key,
     now,
   );
@@ -139,7 +166,7 @@ async function declineSome(
   const result = { sent: 0, accepted: 0 };
   const candidates = sample(scenario, 250, 41).slice(0, 8);
   await mapLimit(candidates, 4, async (order, i) => {
-    const orderId = orderIdFor(order.channel, order.externalId);
+    const orderId = scenarioOrderId(runtime.secrets, order.channel, order.externalId);
     const live = (await lifecycle.orderParts(orderId)).allocations.filter((a) => a.status === 'reserved');
     const allocation = live[0];
     if (!allocation) return; // cancelled, backordered or held for review: nothing to decline
@@ -178,7 +205,9 @@ async function suspendOneCode(
   await mapLimit(exports, 4, async (order) => {
     const market = order.export?.market;
     if (!market) return;
-    const parts = await lifecycle.orderParts(orderIdFor(order.channel, order.externalId));
+    const parts = await lifecycle.orderParts(
+      scenarioOrderId(runtime.secrets, order.channel, order.externalId),
+    );
     for (const a of parts.allocations.filter((x) => x.status === 'reserved')) {
       const line = a.lines[0];
       if (!line) continue;

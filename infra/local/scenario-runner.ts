@@ -17,14 +17,13 @@ import {
   encodeTiktok,
   encodeZalo,
 } from '../../shared/channels/encoders.js';
-import { orderIdFor } from '../../shared/adapters/dynamodb/keys.js';
 import { putCatalog } from '../../shared/adapters/dynamodb/catalog-store.js';
 import { mapLimit } from '../../shared/concurrency.js';
 import { INGESTED_CHANNELS } from '../../shared/channels/index.js';
 import { generateScenario, type ScenarioOrder } from '../../shared/demo/scenario.js';
 import type { Channel } from '../../shared/domain/order.js';
 import { buildReport, type HarvestReport } from './report.js';
-import { cancelBeforeArrival, restOfTheDay } from './scenario-lifecycle.js';
+import { cancelBeforeArrival, restOfTheDay, scenarioOrderId } from './scenario-lifecycle.js';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from './runtime.js';
 
 export interface ScenarioOptions {
@@ -259,7 +258,8 @@ export async function runScenario(options: ScenarioOptions): Promise<HarvestRepo
         } catch {
           // Shopee's ack is an empty body: the ids follow from the request.
         }
-        for (const id of ids ?? encoded.externalIds.map((e) => orderIdFor(delivery.channel, e)))
+        for (const id of ids ??
+          encoded.externalIds.map((e) => scenarioOrderId(runtime.secrets, delivery.channel, e)))
           accepted.add(id);
       }
     }

@@ -1,6 +1,6 @@
 /**
  * The canonical order API: `POST /v1/orders`, used by the "Gian hàng Việt" national portal feed
- * and by direct sellers (and by Postmart/Voso/Haravan/Sapo integrations that relay orders to us).
+ * and by direct sellers (and by Postmart/Voso integrations that relay orders to us).
  *
  * Authentication (see api-key-auth.ts): headers `x-api-key-id`, `x-timestamp` (epoch seconds) and
  * `x-signature` = hex HMAC-SHA256(secret of the key id, `${x-timestamp}.${raw body}`); ±300 s.
@@ -10,8 +10,8 @@
  *
  * ```json
  * {
- *   "channel": "portal",                      // optional: portal | postmart | voso | haravan | sapo
- *   "externalId": "GHV-2026-000123",          // your order id: the dedupe key, text or integer
+ *   "channel": "portal",                      // optional: portal (default) | postmart | voso, as the key allows
+ *   "externalId": "GHV-2026-000123",          // your order id: the dedupe key (per seller), text or integer
  *   "placedAt": "2026-06-15T09:30:00+07:00",  // ISO 8601 with offset
  *   "buyer": {
  *     "name": "Nguyễn Thị Hoa",
@@ -27,18 +27,26 @@
  * }
  * ```
  *
+ * Who may post what (portal-keys.ts): each key has a grant naming its channels and, for a direct
+ * seller, its seller id. A `portal` order is the key's seller's (its order numbers are its own: the
+ * dedupe key is (seller, externalId)); a relay key (Postmart's) posts `postmart` orders, which share
+ * one namespace with the Postmart spreadsheet export. A channel the key is not granted is a 403
+ * naming `channel`; webhook channels (TikTok, Shopee, Lazada, Haravan, Sapo, chats) are never
+ * accepted here.
+ *
  * Values are passed through as sent; the shared normaliser turns phones, addresses and money into
  * canonical form (and flags what needs a person).
  */
 import { z } from 'zod';
 import { EXPORT_MARKETS } from '../domain/market.js';
-import type { RawOrder } from '../domain/order.js';
+import { CHANNELS, type RawOrder } from '../domain/order.js';
 import { verifyApiKeySignature } from './api-key-auth.js';
 import { readJsonBody } from './json.js';
+import { assertChannelAllowed, portalGrantFor } from './portal-keys.js';
 import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest } from './types.js';
 import { idSchema, numberLikeSchema, parseOrThrow } from './validation.js';
 
-export const PORTAL_CHANNELS = ['portal', 'postmart', 'voso', 'haravan', 'sapo'] as const;
+export { PORTAL_CHANNELS } from './portal-keys.js';
 
 const text = z.string().trim().min(1);
 
@@ -53,7 +61,8 @@ const addressSchema = z.union([
 ]);
 
 export const portalOrderSchema = z.strictObject({
-  channel: z.enum(PORTAL_CHANNELS).default('portal'),
+  // Any channel name parses, so that a known channel the key may not post is a 403, not a 400.
+  channel: z.enum(CHANNELS).default('portal'),
   externalId: idSchema,
   placedAt: z.iso.datetime({ offset: true }),
   buyer: z.strictObject({
@@ -84,10 +93,12 @@ export const portalOrderSchema = z.strictObject({
 
 export type PortalOrderBody = z.input<typeof portalOrderSchema>;
 
-export function portalBodyToRawOrder(body: z.output<typeof portalOrderSchema>): RawOrder {
+/** The body as a RawOrder; `seller` (the key's seller, for channel portal) joins the dedupe key. */
+export function portalBodyToRawOrder(body: z.output<typeof portalOrderSchema>, seller?: string): RawOrder {
   const order: RawOrder = {
     channel: body.channel,
     externalId: body.externalId,
+    ...(body.channel === 'portal' && seller !== undefined ? { seller } : {}),
     placedAt: body.placedAt,
     buyer: { name: body.buyer.name, phone: body.buyer.phone, address: body.buyer.address },
     lines: body.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice })),
@@ -103,8 +114,10 @@ export const portalAdapter: ChannelAdapter = {
   routes: ['POST /v1/orders'],
   channel: 'portal',
   async handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult> {
-    verifyApiKeySignature(request, ctx.secrets.portalApiKeys, ctx.now());
+    const { keyId } = verifyApiKeySignature(request, ctx.secrets.portalApiKeys, ctx.now());
+    const grant = portalGrantFor(ctx.secrets.portalKeyGrants, keyId);
     const body = parseOrThrow(portalOrderSchema, readJsonBody(request.rawBody));
-    return { kind: 'orders', orders: [portalBodyToRawOrder(body)] };
+    assertChannelAllowed(grant, keyId, body.channel);
+    return { kind: 'orders', orders: [portalBodyToRawOrder(body, grant.seller)] };
   },
 };

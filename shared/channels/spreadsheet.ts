@@ -30,6 +30,11 @@
  * mapped back to the row and header they came from. Rows of one order that disagree on an
  * order-level cell (recipient, phone, address, date, payment), or repeat another row cell for cell
  * (an export pasted twice would double the quantity), hold the order back naming the rows.
+ *
+ * `source=seller` (a direct seller's own sheet, channel portal) needs `&seller=<seller id>`: whose
+ * order numbers these are. Import keys are operators' keys, which act for any seller, so the upload
+ * names the seller, and it must be one a portal key is granted (portal-keys.ts); a missing or
+ * unknown seller is a 400 naming `seller`. The orders then dedupe with that seller's API orders.
  */
 import type { Channel, RawAddressParts, RawOrder, RawOrderLine } from '../domain/order.js';
 import {
@@ -48,6 +53,7 @@ import {
 import { parseInstant } from '../normalise/time.js';
 import { foldKey } from '../normalise/text.js';
 import { verifyApiKeySignature } from './api-key-auth.js';
+import { knownSellers } from './portal-keys.js';
 import { parseCsv } from './csv.js';
 import { decodeUtf8Body } from './json.js';
 import type { AdapterResult, ChannelAdapter, ChannelContext, InboundRequest, RowError } from './types.js';
@@ -77,7 +83,8 @@ export type SpreadsheetSource = (typeof SPREADSHEET_SOURCES)[number];
 /**
  * The channel a source's orders are stored under: Postmart and Voso are marketplaces of their own;
  * `seller` is a direct seller's own order sheet (our template below), which is the portal channel
- * (the same orders sent through the portal API deduplicate against it).
+ * under the seller named by the `seller` query parameter (the same orders sent through the portal
+ * API with that seller's key deduplicate against it).
  */
 export const SPREADSHEET_CHANNEL: Record<SpreadsheetSource, Channel> = {
   postmart: 'postmart',
@@ -626,6 +633,28 @@ function sourceOf(request: InboundRequest): SpreadsheetSource {
   return source as SpreadsheetSource;
 }
 
+/** `source=seller` names whose sheet it is; other sources have no seller. */
+function sellerOf(
+  request: InboundRequest,
+  source: SpreadsheetSource,
+  ctx: ChannelContext,
+): string | undefined {
+  const seller = request.query['seller'];
+  if (source !== 'seller') {
+    if (seller === undefined) return undefined;
+    throw new ValidationError([
+      { field: 'seller', message: `only source=seller takes a seller; ${source} orders have none` },
+    ]);
+  }
+  if (seller === undefined || seller === '')
+    throw new ValidationError([
+      { field: 'seller', message: 'query parameter is required with source=seller: whose orders these are' },
+    ]);
+  if (!knownSellers(ctx.secrets.portalKeyGrants).has(seller))
+    throw new ValidationError([{ field: 'seller', message: `no portal key acts for seller ${seller}` }]);
+  return seller;
+}
+
 /** The reader the Content-Type asks for: CSV or XLSX; anything else is a 415. */
 export function formatOf(request: InboundRequest): 'csv' | 'xlsx' {
   const type = (request.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
@@ -642,6 +671,7 @@ export const spreadsheetAdapter: ChannelAdapter = {
   async handle(request: InboundRequest, ctx: ChannelContext): Promise<AdapterResult> {
     verifyApiKeySignature(request, ctx.secrets.importApiKeys, ctx.now());
     const source = sourceOf(request);
+    const seller = sellerOf(request, source, ctx);
     const format = formatOf(request);
     if (request.rawBody.length > MAX_SPREADSHEET_BYTES) {
       throw new PayloadTooLargeError(
@@ -664,6 +694,10 @@ export const spreadsheetAdapter: ChannelAdapter = {
         })),
       );
     }
-    return { kind: 'orders', orders, rowErrors };
+    return {
+      kind: 'orders',
+      orders: seller === undefined ? orders : orders.map((o) => ({ ...o, seller })),
+      rowErrors,
+    };
   },
 };

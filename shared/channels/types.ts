@@ -5,6 +5,7 @@
  */
 import type { Channel, RawOrder } from '../domain/order.js';
 import type { FieldIssue } from '../errors.js';
+import type { PortalKeyGrant } from './portal-keys.js';
 
 /** An HTTP request as the edge received it. `rawBody` is exactly the bytes on the wire. */
 export interface InboundRequest {
@@ -73,6 +74,8 @@ export interface ChannelContext {
 
 export interface ChannelSecrets {
   portalApiKeys: Record<string, string>; // key id → HMAC secret
+  /** key id → what it may post: `{ channels: ['portal'], seller: 'vaithieu-hoa' }` (portal-keys.ts). */
+  portalKeyGrants: Record<string, PortalKeyGrant>;
   tiktokAppKey: string;
   tiktokAppSecret: string;
   shopeePartnerKey: string;

@@ -181,9 +181,10 @@ export function normaliseOrder(raw: RawOrder, receivedAt: Date): NormalisedOrder
   return {
     rejectReasons,
     order: {
-      orderId: orderIdFor(raw.channel, externalId),
+      orderId: orderIdFor({ channel: raw.channel, seller: raw.seller, externalId }),
       channel: raw.channel,
       externalId,
+      ...(raw.seller !== undefined ? { seller: raw.seller } : {}),
       placedAt: placedAt.toISOString(),
       receivedAt: receivedAt.toISOString(),
       businessDate: businessDate(receivedAt),

@@ -65,6 +65,11 @@ export interface RawOrder {
   channel: Channel;
   /** The provider's own order id, kept as a string (some exceed 2^53). */
   externalId: string;
+  /**
+   * For channel `portal`: the direct seller (tenant) whose order number `externalId` is, from the
+   * authenticated key (never from the body). Part of the dedupe key. Absent for other channels.
+   */
+  seller?: string;
   placedAt?: string | number;
   buyer: {
     name: string;
@@ -122,6 +127,8 @@ export interface CanonicalOrder {
   orderId: string;
   channel: Channel;
   externalId: string;
+  /** The direct seller of a `portal` order (part of its dedupe key); absent for other channels. */
+  seller?: string;
   placedAt: string;
   receivedAt: string;
   /** Business date (Asia/Ho_Chi_Minh) the order arrived on. */

@@ -136,11 +136,19 @@ test('a corrected file for an order imported before: printed as changed (not app
   expect(order?.['lines']).toEqual([expect.objectContaining({ quantity: 4 })]);
 });
 
-test("a seller's own sheet is stored under the portal channel", async () => {
+test("a seller's own sheet is stored under the portal channel, as the seller --seller names", async () => {
   const xlsx = file('seller.xlsx', writeXlsx([HEADER, row('SELLER-CLI-1', 1, '0912 345 678')]));
-  const result = await cli('--source', 'seller', xlsx);
+  const result = await cli('--source', 'seller', '--seller', 'vaithieu-local', xlsx);
   expect(result.exitCode).toBe(0);
   expect(await stored('portal', 'SELLER-CLI-1')).toBe(1);
+  // Another seller's sheet with the same order number is another order.
+  const other = await cli('--source', 'seller', '--seller', 'ghv-local', xlsx);
+  expect(other.lines.join('\n')).toContain('1 accepted, 0 duplicate, 0 rejected');
+  expect(await stored('portal', 'SELLER-CLI-1')).toBe(2);
+  // A seller no portal key acts for is refused, naming the parameter.
+  const unknown = await cli('--source', 'seller', '--seller', 'nobody', xlsx);
+  expect(unknown.status).toBe(400);
+  expect(unknown.lines.join('\n')).toContain('seller');
 });
 
 test('a file with no good row is refused (400): each row named, exit 1', async () => {
@@ -169,6 +177,11 @@ test('usage errors exit 2 with a clear message: missing file, bad flag, unknown 
       /--source must be one of postmart, voso, seller/,
     ],
     [[path.join(dir, 'postmart.xlsx')], /--source is required/],
+    [['--source', 'seller', path.join(dir, 'postmart.xlsx')], /--source seller needs --seller ID/],
+    [
+      ['--source', 'postmart', '--seller', 'x', path.join(dir, 'postmart.xlsx')],
+      /--seller goes with --source seller only/,
+    ],
     [['--source', 'postmart', '--bogus', path.join(dir, 'postmart.xlsx')], /bogus/],
     [['--source', 'postmart', file('orders.xls', 'x')], /name it \.csv or \.xlsx/],
   ];

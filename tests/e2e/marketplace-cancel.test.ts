@@ -134,7 +134,7 @@ test('TikTok Shop CANCELLED for an allocated order releases its stock exactly on
   const startStock = await available();
   expect((await send(create.request)).status).toBe(201);
   await runtime.drain();
-  const orderId = orderIdFor('tiktok', o.externalId);
+  const orderId = orderIdFor({ channel: 'tiktok', externalId: o.externalId });
   expect((await orderView(orderId)).status).toBe('allocated');
   expect(await available()).toBe(startStock - 3);
 
@@ -170,7 +170,7 @@ test('TikTok Shop CANCELLED for an allocated order releases its stock exactly on
 
 test('Shopee CANCELLED before the order arrives leaves a tombstone; the order is cancelled on arrival, no stock taken', async () => {
   const o = order('260618SHPCANCEL1', 2);
-  const orderId = orderIdFor('shopee', o.externalId);
+  const orderId = orderIdFor({ channel: 'shopee', externalId: o.externalId });
   const startStock = await available();
   const cancel = await send(encodeShopee(o, runtime.secrets, clock(), { status: 'CANCELLED' }).request);
   // Shopee counts anything but an empty 2xx as a failed push.
@@ -193,7 +193,7 @@ test('Lazada canceled after allocation releases the stock once', async () => {
   const startStock = await available();
   expect((await send(create.request)).status).toBe(201);
   await runtime.drain();
-  const orderId = orderIdFor('lazada', o.externalId);
+  const orderId = orderIdFor({ channel: 'lazada', externalId: o.externalId });
   expect(await available()).toBe(startStock - 4);
   const cancel = encodeLazada(o, runtime.secrets, clock(), { status: 'canceled' });
   expect((await send(cancel.request)).status).toBe(202);
@@ -205,7 +205,7 @@ test('Lazada canceled after allocation releases the stock once', async () => {
 
 test('Haravan orders/cancelled before the order, Sapo orders/cancelled after it; a malformed one names the field', async () => {
   const early = order('1004289001', 1);
-  const earlyId = orderIdFor('haravan', early.externalId);
+  const earlyId = orderIdFor({ channel: 'haravan', externalId: early.externalId });
   const startStock = await available();
   const body = JSON.stringify({ ...shopifyLikeOrderBody(early, clock()), cancel_reason: 'customer' });
   expect((await send(haravanRequest(body, runtime.secrets, 'orders/cancelled'))).status).toBe(202);
@@ -223,7 +223,9 @@ test('Haravan orders/cancelled before the order, Sapo orders/cancelled after it;
   expect(await available()).toBe(startStock - 2);
   expect((await send(sapoRequest(lateBody, runtime.secrets, 'orders/cancelled'))).status).toBe(202);
   await runtime.drain();
-  expect((await orderView(orderIdFor('sapo', late.externalId))).status).toBe('cancelled');
+  expect((await orderView(orderIdFor({ channel: 'sapo', externalId: late.externalId }))).status).toBe(
+    'cancelled',
+  );
   expect(await available()).toBe(startStock);
 
   const malformed = await send(

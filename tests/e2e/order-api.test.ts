@@ -108,7 +108,9 @@ test('a tampered portal request is refused with 401 and stores nothing', async (
   const response = await post(encoded, tampered);
   expect(response.status).toBe(401);
   const { orderIdFor } = await import('../../shared/adapters/dynamodb/keys.js');
-  const lookup = await fetch(`${runtime.url}/v1/orders/${orderIdFor('portal', 'GHV-2026-000999')}`);
+  const lookup = await fetch(
+    `${runtime.url}/v1/orders/${orderIdFor({ channel: 'portal', seller: 'ghv-local', externalId: 'GHV-2026-000999' })}`,
+  );
   expect(lookup.status).toBe(404);
 });
 

@@ -141,7 +141,7 @@ async function runScenario(initial: Array<{ coop: string; sku: string; quantity:
         });
         if (outcome.kind === 'released') declined.push(outcome.allocation.allocationId);
       } else if (op.kind === 'cancel') {
-        const orderId = orderIdFor('portal', `P-${op.n}`);
+        const orderId = orderIdFor({ channel: 'portal', seller: 'ghv-local', externalId: `P-${op.n}` });
         cancelled.add(orderId);
         await p.publisher.publish([
           domainEvent('OrderCancelled', { version: 1, correlationId: 'c', orderId, reason: 'property' }),

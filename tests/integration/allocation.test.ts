@@ -87,6 +87,7 @@ const stockBatch = (
 
 const rawOrder = (externalId: string, overrides: Partial<RawOrder> = {}): RawOrder => ({
   channel: 'portal',
+  seller: 'ghv-local',
   externalId,
   buyer: {
     name: 'Nguyễn Thị Hồng',

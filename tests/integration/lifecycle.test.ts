@@ -83,7 +83,7 @@ describe('cancellations (F06)', () => {
   it('F06 cancel before create: the cancel is remembered and applied when the order arrives; nothing reserved, no courier', async () => {
     const t = await setup([batch('coop-a', 'A1', 5)]);
     const { orderIdFor } = await import('../../shared/adapters/dynamodb/keys.js');
-    const orderId = orderIdFor('portal', 'F06-EARLY');
+    const orderId = orderIdFor({ channel: 'portal', seller: 'ghv-local', externalId: 'F06-EARLY' });
     await t.cancel(orderId);
     await t.drain();
     const tombstone = await t.get(orderPk(orderId), TOMBSTONE_SK);

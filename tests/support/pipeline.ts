@@ -53,6 +53,7 @@ export const cooperative = (cooperativeId: string, dailyCapacityUnits = 10_000):
 
 export const rawOrder = (externalId: string, sku: string, quantity = 1): RawOrder => ({
   channel: 'portal',
+  seller: 'ghv-local',
   externalId,
   buyer: {
     name: 'Nguyễn Thị Hồng',

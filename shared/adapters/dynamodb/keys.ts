@@ -6,7 +6,8 @@
  * |-------------------------------------------|-------------------------------------------------------------|
  * | order by id (+ its contact, allocations,  | pk ORDER#<orderId>; sk ORDER, CONTACT, ALLOC#<coop>,        |
  * |   pickups, notifications)                 |   PICKUP#<coop>, NOTIFY#<coop>                              |
- * | order by (channel, external id): dedupe   | orderId is derived from (channel, external id), so a        |
+ * | order by (channel, external id): dedupe   | orderId is derived from channelOrderKey (channel, external  |
+ * |   (portal: (seller, external id))         |   id; portal: seller too), so a                             |
  * |                                           |   conditional put on pk dedupes (no index needed)           |
  * | a cooperative's profile and stock batches | pk COOP#<coopId>; sk PROFILE, BATCH#<sku>#<batchId>         |
  * | candidate stock for a product (FEFO)      | gsi1 STOCK#<sku> / <expiresAt>#<coopId>#<batchId>           |
@@ -63,11 +64,38 @@ export const lotMemberSk = (allocationId: string) => `MEMBER#${allocationId}`;
 export const exporterGsi1pk = (exporterId: string, market: string) => `EXPORTER#${exporterId}#${market}`;
 
 /**
- * The internal order id is a pure function of (channel, external id): every redelivery of the same
- * provider order maps to the same id, and a conditional put on it is the dedupe.
+ * Whose order number an external id is: a marketplace's (one namespace per channel: TikTok,
+ * Shopee, Postmart …, whether the order came by webhook, relay or spreadsheet export), or, for the
+ * `portal` channel, one direct seller's own (each seller numbers its orders from 1001, so the
+ * seller is part of the key).
  */
-export function orderIdFor(channel: string, externalId: string): string {
-  const digest = createHash('sha256').update(`${channel}\u0000${externalId}`).digest('base64url');
+export interface ChannelOrderRef {
+  channel: string;
+  externalId: string;
+  /** The direct seller (tenant) id: required for channel `portal`, absent otherwise. */
+  seller?: string | undefined;
+}
+
+/** The dedupe key of an order: (channel, external id), or (portal, seller, external id). */
+export function channelOrderKey(ref: ChannelOrderRef): string {
+  if (ref.channel === 'portal') {
+    if (ref.seller === undefined || ref.seller === '')
+      throw new Error('a portal order is keyed by its seller: seller is missing');
+    // Seller ids are plain (portal-keys.ts), so the separator cannot be smuggled in.
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(ref.seller)) throw new Error(`not a seller id: ${ref.seller}`);
+    return `portal\u0000${ref.seller}\u0000${ref.externalId}`;
+  }
+  if (ref.seller !== undefined) throw new Error(`a ${ref.channel} order is not keyed by seller`);
+  return `${ref.channel}\u0000${ref.externalId}`;
+}
+
+/**
+ * The internal order id is a pure function of the order's dedupe key (channelOrderKey): every
+ * redelivery of the same provider order maps to the same id, and a conditional put on it is the
+ * dedupe. Two sellers' equal order numbers are two ids.
+ */
+export function orderIdFor(ref: ChannelOrderRef): string {
+  const digest = createHash('sha256').update(channelOrderKey(ref)).digest('base64url');
   return `ord_${digest.slice(0, 22)}`;
 }
 

@@ -1,12 +1,17 @@
 import { encodePortal, portalRequest } from '../../../shared/channels/encoders.js';
 import { portalAdapter } from '../../../shared/channels/portal.js';
-import { InvalidSignatureError, StaleRequestError, ValidationError } from '../../../shared/errors.js';
+import {
+  ForbiddenError,
+  InvalidSignatureError,
+  StaleRequestError,
+  ValidationError,
+} from '../../../shared/errors.js';
 import { context, inbound, loadSample, NOW, secrets, tampered, thrown } from './fixtures.js';
 
 const sample = loadSample('portal');
 
-function signed(body: unknown, now = NOW) {
-  return inbound(portalRequest(typeof body === 'string' ? body : JSON.stringify(body), secrets, now));
+function signed(body: unknown, now = NOW, keyId?: string) {
+  return inbound(portalRequest(typeof body === 'string' ? body : JSON.stringify(body), secrets, now, keyId));
 }
 
 const validBody = {
@@ -25,6 +30,7 @@ describe('portal adapter (POST /v1/orders)', () => {
         {
           channel: 'portal',
           externalId: 'GHV-2026-000123',
+          seller: 'ghv-local',
           placedAt: '2026-06-15T09:12:00+07:00',
           buyer: {
             name: 'Công ty TNHH Xuất khẩu Nông sản Kinh Bắc',
@@ -53,9 +59,46 @@ describe('portal adapter (POST /v1/orders)', () => {
     });
   });
 
-  it('takes a relayed channel (Postmart) from the body', async () => {
-    const result = await portalAdapter.handle(signed({ ...validBody, channel: 'postmart' }), context());
-    expect(result.kind === 'orders' && result.orders[0]?.channel).toBe('postmart');
+  it('takes a relayed channel (Postmart) from the body of a Postmart relay key, with no seller', async () => {
+    const body = { ...validBody, channel: 'postmart' };
+    const result = await portalAdapter.handle(signed(body, NOW, 'postmart-relay-local'), context());
+    expect(result.kind === 'orders' && result.orders[0]).toMatchObject({ channel: 'postmart' });
+    expect(result.kind === 'orders' && result.orders[0]).not.toHaveProperty('seller');
+  });
+
+  it("a direct seller's portal order carries the seller of the key that signed it, never one from the body", async () => {
+    const result = await portalAdapter.handle(signed(validBody, NOW, 'seller-local'), context());
+    expect(result.kind === 'orders' && result.orders[0]?.seller).toBe('vaithieu-local');
+    const error = await thrown(() =>
+      portalAdapter.handle(signed({ ...validBody, seller: 'ghv-local' }, NOW, 'seller-local'), context()),
+    );
+    // The body cannot name a seller at all (unknown fields are refused).
+    expect((error as ValidationError).issues).toEqual([
+      { field: 'body', message: 'has unexpected field(s) seller' },
+    ]);
+  });
+
+  it.each([
+    ['seller-local', 'sapo'],
+    ['seller-local', 'tiktok'],
+    ['seller-local', 'postmart'],
+    ['postmart-relay-local', 'portal'],
+    ['postmart-relay-local', 'voso'],
+  ])('refuses key %s posting a %s order: 403 naming channel', async (keyId, channel) => {
+    const error = await thrown(() =>
+      portalAdapter.handle(signed({ ...validBody, channel }, NOW, keyId), context()),
+    );
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect((error as ForbiddenError).field).toBe('channel');
+    expect((error as ForbiddenError).message).toContain(`channel ${channel} is not allowed for key ${keyId}`);
+  });
+
+  it('refuses a signed key that has no grant (fails closed)', async () => {
+    const ungranted = { ...secrets, portalKeyGrants: {} };
+    const error = await thrown(() =>
+      portalAdapter.handle(signed(validBody), { ...context(), secrets: ungranted }),
+    );
+    expect(error).toBeInstanceOf(ForbiddenError);
   });
 
   it('keeps an integer external id beyond 2^53 exact', async () => {
@@ -129,11 +172,14 @@ describe('portal adapter (POST /v1/orders)', () => {
   it('round-trips through its encoder', async () => {
     const order = {
       ...validBody,
-      channel: 'voso' as const,
+      channel: 'postmart' as const,
       shippingFee: 15_000,
       paymentMethod: 'cod' as const,
     };
-    const result = await portalAdapter.handle(inbound(encodePortal(order, secrets, NOW)), context());
+    const result = await portalAdapter.handle(
+      inbound(encodePortal(order, secrets, NOW, 'postmart-relay-local')),
+      context(),
+    );
     expect(result).toEqual({ kind: 'orders', orders: [order] });
   });
 
