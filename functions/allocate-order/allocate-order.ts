@@ -96,6 +96,15 @@ interface AllocationSubject {
   };
 }
 
+/** Lines summed per product (one backorder item per product). */
+function mergeLines(
+  lines: ReadonlyArray<{ sku: string; quantity: number }>,
+): Array<{ sku: string; quantity: number }> {
+  const bySku = new Map<string, number>();
+  for (const l of lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.quantity);
+  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
+}
+
 /** Orders received after this local hour are picked up the next business day. */
 const PICKUP_CUTOFF_HOUR = 16;
 const DAY_MS = 86_400_000;
@@ -483,11 +492,14 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
 
       if (fill.kind === 'backorder') {
         const reason = fill.reason;
+        // A re-allocated part that nobody can fill waits together with what the order was already
+        // waiting for (its earlier partial fill): the order must never shrink.
+        const waiting = mergeLines([...fill.lines, ...keepBackorderedLines]);
         const done = await deps.allocations.markBackordered({
           orderId,
           orderVersion: order.version,
           fromStatus,
-          lines: fill.lines.map((l) => ({
+          lines: waiting.map((l) => ({
             ...l,
             expiresAt: backorderExpiresAt(l.sku, order.receivedAt, deps.backorderPolicy),
           })),
@@ -504,7 +516,7 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
             version: 1,
             correlationId: order.correlationId,
             orderId,
-            lines: fill.lines,
+            lines: waiting,
             reason,
           }),
         ]);

@@ -127,6 +127,32 @@ async function setup(opts: { coops: string[]; stock: StockBatch[]; codes?: Growi
 }
 
 describe('a cooperative declines an allocation', () => {
+  it('a partly filled order whose only cooperative declines waits for all it still needs: it never shrinks', async () => {
+    const t = await setup({ coops: ['coop-a', 'coop-b'], stock: [batch('coop-a', 'A1', 2, 21)] });
+    const order = await t.ingest('DECLINE-PARTIAL', 3);
+    await t.drain();
+    let stored = await t.orders.get(order.orderId, true);
+    expect(stored).toMatchObject({
+      status: 'partially_allocated',
+      backorderedLines: [{ sku: SKU, quantity: 1 }],
+    });
+
+    expect((await t.decline(order.orderId, 'coop-a', 'no pickers today')).kind).toBe('released');
+    await t.drain();
+    stored = await t.orders.get(order.orderId, true);
+    expect(stored?.status).toBe('backordered');
+    // 2 released by the decline + 1 that was already waiting.
+    expect(stored?.backorderedLines).toEqual([{ sku: SKU, quantity: 3 }]);
+    expect(stored?.pendingLines).toEqual([{ sku: SKU, quantity: 3 }]);
+    const waiting = (await t.get(stored?.pk as string, `BACKORDER#${SKU}`)) as
+      | { quantity: number }
+      | undefined;
+    expect(waiting?.quantity).toBe(3);
+    expect(t.of('OrderBackordered').at(-1)?.lines).toEqual([{ sku: SKU, quantity: 3 }]);
+    expect(await t.live(order.orderId)).toEqual([]);
+    await t.expectStockExact();
+  });
+
   it('the units go back and the order is re-allocated elsewhere, never to a decliner; when nobody is left it waits as a backorder, and restock fills it', async () => {
     // FEFO: coop-a's batch expires first, then coop-b's, then coop-c's.
     const t = await setup({
