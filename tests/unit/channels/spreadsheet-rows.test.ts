@@ -49,6 +49,7 @@ describe('canonical bounds (every channel)', () => {
     shippingFee?: number | string,
   ): RawOrder => ({
     channel: 'portal',
+    seller: 'ghv-local',
     externalId: 'B-1',
     buyer: { name: 'An', phone: '0912000001', address: 'Số 1 Lê Lợi, Phường Kinh Bắc, Tỉnh Bắc Ninh' },
     lines: [{ sku: 'LYCHEE-LN-5KG', quantity, unitPrice }],
