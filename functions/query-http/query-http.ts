@@ -68,7 +68,19 @@ export function buildQueryHandler(deps: QueryDeps) {
       considered?: Array<{ sku: string; cooperativeId: string; outcome: string; reason: string }>;
       partialFill?: { policy: string; outcome: string; detail: string };
     };
-    const considered = explained.considered ?? [];
+    // A cooperative the plan chose but that holds no allocation: the plan was not reserved (a `wait`
+    // policy backordered the whole order, or `reject` refused it). Say so, never "chosen".
+    const held = new Set(allocations.map((a) => String(a.cooperativeId)));
+    const notReserved = explained.partialFill?.detail ?? String(head.statusReason ?? head.status);
+    const considered = (explained.considered ?? []).map((c) =>
+      c.outcome === 'chosen' && !held.has(c.cooperativeId)
+        ? {
+            ...c,
+            outcome: 'planned_not_reserved',
+            reason: `would have been chosen (${c.reason.replace(/^chosen: /, '')}), but nothing was reserved: ${notReserved}`,
+          }
+        : c,
+    );
     let forCooperative: Record<string, unknown> | undefined;
     if (cooperativeId) {
       const mine = allocations.find((a) => a.cooperativeId === cooperativeId);
@@ -79,15 +91,7 @@ export function buildQueryHandler(deps: QueryDeps) {
           ? `allocated to you: ${(mine.why as string[]).join('; ')}`
           : `allocated to you, then released: ${String(mine.releaseReason ?? 'released')}`
         : entries.length
-          ? entries
-              .map((e) =>
-                // Planned for this cooperative, but the plan was not reserved (a `wait` policy
-                // backordered the whole order, or `reject` refused it): say so, not "chosen".
-                e.outcome === 'chosen'
-                  ? `${e.sku}: would have been chosen (${e.reason.replace(/^chosen: /, '')}), but nothing was reserved: ${explained.partialFill?.detail ?? String(head.statusReason ?? head.status)}`
-                  : `${e.sku}: ${e.reason}`,
-              )
-              .join('; ')
+          ? entries.map((e) => `${e.sku}: ${e.reason}`).join('; ')
           : considered.length || head.status !== 'received'
             ? `not among the cooperatives shown: when the order was planned you had no eligible stock of ${skus}, or you ranked below those listed`
             : 'the order has not been planned yet';
@@ -98,14 +102,19 @@ export function buildQueryHandler(deps: QueryDeps) {
         entries,
       };
     }
+    // A cooperative's question is answered with its own part only: other cooperatives' allocations,
+    // batches and scores are theirs (the operator asks without ?cooperativeId= and sees everything).
+    const mineOnly = <T extends { cooperativeId: unknown }>(list: T[]) =>
+      cooperativeId ? list.filter((x) => x.cooperativeId === cooperativeId) : list;
     return json(200, {
       orderId,
       status: head.status,
       statusReason: head.statusReason,
       explainedAt: explained.at,
       weights: explained.weights,
-      allocations,
-      considered,
+      partialFill: explained.partialFill,
+      allocations: mineOnly(allocations),
+      considered: mineOnly(considered),
       ...(forCooperative ? { forCooperative } : {}),
     });
   }

@@ -30,6 +30,8 @@ export const INGESTED_CHANNELS: readonly Channel[] = [
   'messenger',
   'zalo',
   'lazada',
+  'haravan',
+  'sapo',
   'chat', // free text through Zalo user_send_text and Messenger messages
 ];
 

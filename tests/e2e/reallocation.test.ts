@@ -335,7 +335,17 @@ test('an export order the stock cannot fill whole waits (policy wait): the coope
         await fetch(
           `${runtime.url}/v1/orders/${orderId}/allocation-explanation?cooperativeId=${cooperativeId}`,
         )
-      ).json()) as { forCooperative: { allocated: boolean; answer: string } };
+      ).json()) as {
+        forCooperative: { allocated: boolean; answer: string };
+        considered: Array<{ cooperativeId: string; outcome: string }>;
+        allocations: unknown[];
+        partialFill?: { policy: string; outcome: string };
+      };
+      // A cooperative sees its own part only, and the policy's decision.
+      for (const c of body.considered) expect(c.cooperativeId).toBe(cooperativeId);
+      expect(body.considered.map((c) => c.outcome)).not.toContain('chosen');
+      expect(body.allocations).toEqual([]);
+      expect(body.partialFill).toMatchObject({ policy: 'wait', outcome: 'waited' });
       return body.forCooperative;
     }),
   );
