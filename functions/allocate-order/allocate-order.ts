@@ -447,7 +447,8 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
         dayLoad,
         transitDaysOf,
       });
-      const fixedItems = 2 + (clearBackorderSkus?.length ?? 0);
+      // Order, tombstone, backorder items to clear, and (at most one per product) what still waits.
+      const fixedItems = 2 + (clearBackorderSkus?.length ?? 0) + skus.length;
       const plan = fitPlanToTransaction(planned, fixedItems + codeChecksOf(planned, pool, market).length);
       const growingAreaChecks = codeChecksOf(plan, pool, market);
       // Never backorder on a cached view: other orders' holds may still be rolled back.
@@ -546,6 +547,10 @@ export function buildAllocateOrderHandler(deps: AllocateDeps) {
           fromStatus,
           keepBackorderedLines,
           growingAreaChecks,
+          waitingLines: mergeLines([...keepBackorderedLines, ...plan.unfilled]).map((l) => ({
+            ...l,
+            expiresAt: backorderExpiresAt(l.sku, order.receivedAt, deps.backorderPolicy),
+          })),
         });
       } catch (error) {
         release();

@@ -12,7 +12,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type BusEvent, type DomainEvent, domainEvent } from '../../events/catalog.js';
 import { orderReceivedEvent } from '../../functions/ingest-http/ingest-http.js';
 import { ORDER_SK, orderPk } from '../../shared/adapters/dynamodb/keys.js';
-import type { BackorderItem, LifecycleStore } from '../../shared/adapters/dynamodb/lifecycle-store.js';
+import {
+  type BackorderItem,
+  holdsPart,
+  type LifecycleStore,
+} from '../../shared/adapters/dynamodb/lifecycle-store.js';
 import type { OrderRecord } from '../../shared/adapters/dynamodb/order-store.js';
 import { batchGetAll } from '../../shared/adapters/dynamodb/query.js';
 import { reallocationEvent } from '../../shared/adapters/reallocation.js';
@@ -92,14 +96,15 @@ export function buildBackorderSweeper(deps: Omit<RetryBackordersDeps, 'deadLette
         }
         continue;
       }
-      if (order.status !== 'backordered') continue; // allocation or a cancel settles the item
+      // Allocation or a cancel settles the item; a partly filled order waits for its remainder.
+      if (order.status !== 'backordered' && order.status !== 'partially_allocated') continue;
       if (entry.expiresAt <= at.toISOString()) {
         const lines = order.backorderedLines?.length
           ? order.backorderedLines
           : [{ sku, quantity: entry.quantity }];
         const reason = `backorder expired: no ${lines.map((l) => l.sku).join(', ')} reported within ${backorderMaxWaitHours(sku)} h of the order`;
         // A re-allocated order may hold allocations for its other lines: those still ship.
-        const holds = order.pendingLines
+        const holds = holdsPart(order)
           ? (await deps.lifecycle.orderParts(order.orderId)).allocations.some((a) => a.status === 'reserved')
           : false;
         if (
@@ -129,8 +134,9 @@ export function buildBackorderSweeper(deps: Omit<RetryBackordersDeps, 'deadLette
         events.push(
           allocationRequest({
             ...order,
-            status: order.pendingLines ? 'reallocating' : 'received',
+            status: holdsPart(order) ? 'reallocating' : 'received',
             version: order.version + 1,
+            pendingLines: holdsPart(order) ? (order.pendingLines ?? order.backorderedLines) : undefined,
           }),
         );
         budget -= entry.quantity;

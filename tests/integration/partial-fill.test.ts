@@ -7,6 +7,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { domainEvent } from '../../events/catalog.js';
 import { orderReceivedEvent } from '../../functions/ingest-http/ingest-http.js';
+import { buildExpireBackordersHandler } from '../../functions/retry-backorders/retry-backorders.js';
+import { createLogger } from '../../shared/observability.js';
 import { putCatalog } from '../../shared/adapters/dynamodb/catalog-store.js';
 import { backorderSk, batchSk, cooperativePk, orderPk } from '../../shared/adapters/dynamodb/keys.js';
 import type { StockBatch } from '../../shared/domain/cooperative.js';
@@ -70,7 +72,7 @@ async function shortOrder(policy: PartialFillPolicy) {
     status: string;
     explanation?: { partialFill?: PartialFillRecord };
   };
-  return { ...p, order, stored, get, batchA1: () => get(cooperativePk('coop-a'), batchSk(SKU, 'A1')) };
+  return { ...p, table, order, stored, get, batchA1: () => get(cooperativePk('coop-a'), batchSk(SKU, 'A1')) };
 }
 
 describe('partial-fill policy', () => {
@@ -84,6 +86,57 @@ describe('partial-fill policy', () => {
     expect(await t.batchA1()).toMatchObject({ available: 0, reserved: 3 });
     expect(t.of('OrderAllocated')).toHaveLength(1);
     expect(t.booked).toHaveLength(1);
+  });
+
+  it('ship_partial: the 2 boxes still owed wait as a backorder, a restock elsewhere fills them and the order is whole', async () => {
+    const t = await shortOrder('ship_partial');
+    expect(t.stored.status).toBe('partially_allocated');
+    expect(await t.get(orderPk(t.order.orderId), backorderSk(SKU))).toMatchObject({ quantity: 2 });
+
+    await t.stock.reportBatch(batch('coop-b', 'B1', 4), NOW.toISOString());
+    await t.publisher.publish([
+      domainEvent('StockReported', {
+        version: 1,
+        correlationId: 'c',
+        cooperativeId: 'coop-b',
+        batchId: 'B1',
+        sku: SKU,
+        quantity: 4,
+        harvestedAt: '2026-06-18T05:00:00+07:00',
+      }),
+    ]);
+    await t.drain();
+    const filled = (await t.orders.get(t.order.orderId)) as unknown as Record<string, unknown>;
+    expect(filled).toMatchObject({ status: 'allocated', backorderRetries: 1, backorderedLines: [] });
+    const live = (await t.allocations.getAllocations(t.order.orderId, true)).filter(
+      (a) => a.status === 'reserved',
+    );
+    expect(live.map((a) => [a.cooperativeId, a.lines.reduce((n, l) => n + l.quantity, 0)]).sort()).toEqual([
+      ['coop-a', 3],
+      ['coop-b', 2],
+    ]);
+    expect((await t.get(cooperativePk('coop-b'), batchSk(SKU, 'B1')))?.available).toBe(2);
+    expect(await t.get(orderPk(t.order.orderId), backorderSk(SKU))).toBeUndefined();
+    expect(t.deadLetters).toEqual([]);
+  });
+
+  it('ship_partial: a remainder nobody restocks expires with the sweep; what shipped stays allocated', async () => {
+    const t = await shortOrder('ship_partial');
+    const sweep = buildExpireBackordersHandler({
+      doc: dynamo.doc,
+      tableName: t.table,
+      lifecycle: t.lifecycle,
+      publisher: t.publisher,
+      now: () => new Date(NOW.getTime() + 13 * 3_600_000), // fresh lychee waits 12 h
+      logger: createLogger('test', { logLevel: 'SILENT' }),
+    });
+    expect(await sweep({ action: 'expire-backorders' })).toMatchObject({ expired: 1 });
+    const after = (await t.orders.get(t.order.orderId)) as unknown as Record<string, unknown>;
+    expect(after.status).toBe('partially_allocated');
+    expect(String(after.statusReason)).toMatch(/backorder expired/);
+    expect(await t.get(orderPk(t.order.orderId), backorderSk(SKU))).toBeUndefined();
+    expect((await t.batchA1())?.reserved).toBe(3);
+    expect(await sweep({ action: 'expire-backorders' })).toMatchObject({ expired: 0 });
   });
 
   it('wait reserves nothing, backorders all 5, then fills the order whole once stock is reported', async () => {

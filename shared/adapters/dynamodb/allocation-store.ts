@@ -254,6 +254,11 @@ export class AllocationStore {
     keepBackorderedLines?: Array<{ sku: string; quantity: number }>;
     /** Growing-area codes the plan's export batches are packed under: checked in the transaction. */
     growingAreaChecks?: Array<{ cooperativeId: string; market: ExportMarket; code: string }>;
+    /**
+     * What the order still waits for after this reservation (a partial fill), one per product: each
+     * gets a backorder item, so a restock retries it and the sweep expires it like a whole backorder.
+     */
+    waitingLines?: Array<{ sku: string; quantity: number; expiresAt: string }>;
   }): Promise<ReservationOutcome> {
     const roles: TxItemRole[] = [];
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [];
@@ -375,7 +380,30 @@ export class AllocationStore {
     });
     roles.push({ role: 'tombstone' });
     items.push(this.noTombstone(input.orderId));
+    const waiting = new Set((input.waitingLines ?? []).map((l) => l.sku));
+    for (const l of input.waitingLines ?? []) {
+      roles.push({ role: 'order' });
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: orderPk(input.orderId),
+            sk: backorderSk(l.sku),
+            type: 'backorder',
+            orderId: input.orderId,
+            sku: l.sku,
+            quantity: l.quantity,
+            receivedAt: input.receivedAt,
+            expiresAt: l.expiresAt,
+            orderVersion: input.orderVersion + 1,
+            gsi1pk: backorderGsi1pk(l.sku),
+            gsi1sk: backorderGsi1sk(input.receivedAt, input.orderId),
+          },
+        },
+      });
+    }
     for (const sku of input.clearBackorderSkus ?? []) {
+      if (waiting.has(sku)) continue; // rewritten above
       roles.push({ role: 'order' });
       items.push({
         Delete: { TableName: this.tableName, Key: { pk: orderPk(input.orderId), sk: backorderSk(sku) } },

@@ -70,6 +70,11 @@ function conditionFailed(error: unknown): boolean {
   return false;
 }
 
+/** A waiting order that holds allocations: re-allocated after a release, or partly filled. */
+export function holdsPart(order: OrderRecord): boolean {
+  return Boolean(order.pendingLines) || order.status === 'partially_allocated';
+}
+
 export class LifecycleStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -310,14 +315,17 @@ export class LifecycleStore {
         Update: orderTransition({
           tableName: this.tableName,
           orderId: order.orderId,
-          from: 'backordered',
-          // An order that still holds allocations (it was re-allocated) waits as `reallocating`.
-          to: order.pendingLines ? 'reallocating' : 'received',
+          from: ['backordered', 'partially_allocated'],
+          // An order that still holds allocations (re-allocated, or partly filled) is retried as
+          // `reallocating`: only what it waits for is allocated, its allocations stay.
+          to: holdsPart(order) ? 'reallocating' : 'received',
           version: order.version,
           now,
           reason: 'stock reported: allocation retried',
           // Its waiting lines are pending again: nothing is left unfilled until allocation says so.
-          set: order.pendingLines ? { backorderedLines: [] } : undefined,
+          set: holdsPart(order)
+            ? { backorderedLines: [], pendingLines: order.pendingLines ?? order.backorderedLines }
+            : undefined,
           increment: { backorderRetries: 1 },
         }),
       },
@@ -357,7 +365,7 @@ export class LifecycleStore {
         Update: orderTransition({
           tableName: this.tableName,
           orderId: order.orderId,
-          from: 'backordered',
+          from: ['backordered', 'partially_allocated'],
           to: holdsAllocations ? 'partially_allocated' : 'expired',
           version: order.version,
           now,
