@@ -4,6 +4,7 @@
  * Seeds the demo cooperatives, growing-area codes and stock, prints the URL and the local keys,
  * and runs until Ctrl-C (which also stops DynamoDB Local).
  */
+import { exitOnError } from './fatal.js';
 import { CLOCK_SHIFT_VARIABLE } from '../infra/local/cli-clock.js';
 import { parseArgs } from 'node:util';
 import { startLocalRuntime } from '../infra/local/runtime.js';
@@ -110,13 +111,4 @@ async function main(): Promise<void> {
   console.log('Ctrl-C stops the server and DynamoDB Local.');
 }
 
-main().catch((error: unknown) => {
-  console.error(
-    error instanceof Error
-      ? ['JavaMissingError', 'ConfigurationError'].includes(error.name)
-        ? error.message
-        : error.stack
-      : error,
-  );
-  process.exitCode = 1;
-});
+main().catch(exitOnError);

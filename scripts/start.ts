@@ -3,6 +3,7 @@
  *   npm start -- --orders 5000 --seed 2026 --report report.json
  * Exits non-zero when any invariant (oversold units, lost, duplicate orders or pickups) is broken.
  */
+import { exitOnError } from './fatal.js';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -285,13 +286,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(
-    error instanceof Error
-      ? ['JavaMissingError', 'ConfigurationError'].includes(error.name)
-        ? error.message
-        : error.stack
-      : error,
-  );
-  process.exitCode = 1;
-});
+main().catch(exitOnError);

@@ -81,6 +81,20 @@ export class LifecycleStore {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * Runs a transaction whose conditions say "the state is still what was read": false when one
+   * failed (the state moved on, the caller re-reads); conflicts and throttling are thrown (retried).
+   */
+  private async writeIfCurrent(items: TxItems): Promise<boolean> {
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
   async getOrder(orderId: string): Promise<OrderRecord | undefined> {
     const result = await this.doc.send(
       new GetCommand({
@@ -172,13 +186,8 @@ export class LifecycleStore {
     for (const b of input.backorders) {
       items.push({ Delete: { TableName: this.tableName, Key: { pk: b.pk, sk: b.sk } } });
     }
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return { released: live.map((a) => ({ ...a, status: 'released', releasedAt: input.now })) };
-    } catch (error) {
-      if (conditionFailed(error)) return undefined;
-      throw error;
-    }
+    if (!(await this.writeIfCurrent(items))) return undefined;
+    return { released: live.map((a) => ({ ...a, status: 'released', releasedAt: input.now })) };
   }
 
   /**
@@ -282,13 +291,8 @@ export class LifecycleStore {
     if (waiting)
       for (const b of input.backorders)
         items.push({ Delete: { TableName: this.tableName, Key: { pk: b.pk, sk: b.sk } } });
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return { orderVersion: order.version + 1, pendingLines };
-    } catch (error) {
-      if (conditionFailed(error)) return undefined;
-      throw error;
-    }
+    if (!(await this.writeIfCurrent(items))) return undefined;
+    return { orderVersion: order.version + 1, pendingLines };
   }
 
   /** Backorders waiting for `sku`, oldest order first. */
@@ -339,13 +343,7 @@ export class LifecycleStore {
         },
       })),
     ];
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+    return this.writeIfCurrent(items);
   }
 
   /**
@@ -377,12 +375,6 @@ export class LifecycleStore {
         Delete: { TableName: this.tableName, Key: { pk: orderPk(order.orderId), sk: backorderSk(sku) } },
       })),
     ];
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+    return this.writeIfCurrent(items);
   }
 }
